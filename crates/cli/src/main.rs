@@ -1,0 +1,2 @@
+//! The `pingan` command.
+fn main() {}

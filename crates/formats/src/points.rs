@@ -1,0 +1,198 @@
+//! Named points: stations, demand points, key places. CSV with header `id,lon,lat` and an
+//! optional `weight`, or GeoJSON Point features with an `id` property.
+
+use crate::{geojson, FormatError};
+use measure::LonLat;
+use std::collections::HashSet;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedPoint {
+    pub id: String,
+    pub position: LonLat,
+    /// How much the point matters (calls, people); `None` when the file has no weight column.
+    pub weight: Option<f64>,
+}
+
+/// Reads points from `.csv` or `.geojson`/`.json`, chosen by the file's extension.
+pub fn read_points(path: &Path) -> Result<Vec<NamedPoint>, FormatError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("geojson") | Some("json") => geojson::read_point_features(path),
+        _ => read_points_csv(path),
+    }
+}
+
+/// Reads a CSV with header `id,lon,lat` and an optional `weight` column (any column order).
+pub fn read_points_csv(path: &Path) -> Result<Vec<NamedPoint>, FormatError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FormatError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    parse_points_csv(path, &text)
+}
+
+/// Parses point CSV text; `path` only names the file in errors.
+pub fn parse_points_csv(path: &Path, text: &str) -> Result<Vec<NamedPoint>, FormatError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| FormatError::invalid(path, 1, 0, format!("unreadable header: {e}")))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let missing = |name: &str| {
+        FormatError::invalid(
+            path,
+            1,
+            0,
+            format!("the header has no '{name}' column; expected id,lon,lat[,weight]"),
+        )
+    };
+    let id_column = column("id").ok_or_else(|| missing("id"))?;
+    let lon_column = column("lon").ok_or_else(|| missing("lon"))?;
+    let lat_column = column("lat").ok_or_else(|| missing("lat"))?;
+    let weight_column = column("weight");
+
+    let mut points = Vec::new();
+    let mut seen = HashSet::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            FormatError::invalid(path, line, 0, format!("broken CSV row: {e}"))
+        })?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let field = |index: usize, name: &str| {
+            record
+                .get(index)
+                .filter(|value| !value.is_empty())
+                .ok_or_else(|| {
+                    FormatError::invalid(path, line, index as u64 + 1, format!("'{name}' is empty"))
+                })
+        };
+        let number = |index: usize, name: &str| -> Result<f64, FormatError> {
+            let value = field(index, name)?;
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    FormatError::invalid(
+                        path,
+                        line,
+                        index as u64 + 1,
+                        format!("'{name}' is '{value}', not a number"),
+                    )
+                })
+        };
+        let id = field(id_column, "id")?.to_string();
+        let lon = number(lon_column, "lon")?;
+        let lat = number(lat_column, "lat")?;
+        let position = LonLat::new(lon, lat)
+            .map_err(|e| FormatError::invalid(path, line, lon_column as u64 + 1, e.to_string()))?;
+        let weight = match weight_column {
+            Some(index) => {
+                let weight = number(index, "weight")?;
+                if weight < 0.0 {
+                    return Err(FormatError::invalid(
+                        path,
+                        line,
+                        index as u64 + 1,
+                        format!("weight {weight} is negative"),
+                    ));
+                }
+                Some(weight)
+            }
+            None => None,
+        };
+        if !seen.insert(id.clone()) {
+            return Err(FormatError::invalid(
+                path,
+                line,
+                id_column as u64 + 1,
+                format!("id '{id}' appears twice"),
+            ));
+        }
+        points.push(NamedPoint {
+            id,
+            position,
+            weight,
+        });
+    }
+    if points.is_empty() {
+        return Err(FormatError::invalid(
+            path,
+            1,
+            0,
+            "the file has a header but no points",
+        ));
+    }
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<NamedPoint>, FormatError> {
+        parse_points_csv(Path::new("stations.csv"), text)
+    }
+
+    #[test]
+    fn reads_points_with_and_without_weight() {
+        let points = parse("id,lon,lat\nA,8.69,49.41\nB, 8.70 ,49.40\n").unwrap();
+        assert_eq!(points.len(), 2);
+        assert_eq!(
+            points[1].position,
+            LonLat {
+                lon: 8.70,
+                lat: 49.40
+            }
+        );
+        assert_eq!(points[0].weight, None);
+        let weighted = parse("lat,lon,id,weight\n49.41,8.69,A,2.5\n").unwrap();
+        assert_eq!(weighted[0].weight, Some(2.5));
+        assert_eq!(weighted[0].position.lon, 8.69);
+    }
+
+    #[track_caller]
+    fn check_error(text: &str, expected: &str) {
+        let message = parse(text).unwrap_err().to_string();
+        assert_eq!(message, expected);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        check_error(
+            "id,lon,lat\nA,8.69,north\n",
+            "stations.csv:2:3: 'lat' is 'north', not a number",
+        );
+        check_error(
+            "id,lon,lat\nA,8.69,49.4\nA,8.7,49.4\n",
+            "stations.csv:3:1: id 'A' appears twice",
+        );
+        check_error(
+            "name,lon,lat\nA,8.69,49.4\n",
+            "stations.csv:1: the header has no 'id' column; expected id,lon,lat[,weight]",
+        );
+        check_error(
+            "id,lon,lat\nA,249.4,8.69\n",
+            "stations.csv:2:2: (249.4, 8.69) is not a longitude,latitude pair: longitude must lie in -180..180 and latitude in -90..90",
+        );
+        check_error(
+            "id,lon,lat,weight\nA,8.6,49.4,-1\n",
+            "stations.csv:2:4: weight -1 is negative",
+        );
+        check_error("id,lon,lat\nA,8.6\n", "stations.csv:2: broken CSV row: CSV error: record 1 (line: 2, byte: 11): found record with 2 fields, but the previous record has 3 fields");
+        check_error(
+            "id,lon,lat\n",
+            "stations.csv:1: the file has a header but no points",
+        );
+    }
+}
