@@ -1,2 +1,54 @@
-//! The `pingan` command.
-fn main() {}
+//! The `pingan` command: one binary, a subcommand per job. Arguments, progress and exit codes
+//! live here; the work is done by the library crates.
+
+mod bench;
+mod demo;
+mod roads;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "pingan",
+    version,
+    about = "平安 pingan: road-network planning and dispatch for police workstation networks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the main job on the bundled real city (Heidelberg): circles and coverage.
+    Demo(demo::DemoArgs),
+    /// Import an OpenStreetMap extract into a routing graph for every travel profile.
+    Import(roads::ImportArgs),
+    /// Fastest road route between two points.
+    Route(roads::RouteArgs),
+    /// Travel times from every source to every target.
+    Matrix(roads::MatrixArgs),
+    /// Rapid-response circles (快反圈): the area each station reaches by road within N minutes.
+    Isochrone(roads::IsochroneArgs),
+    /// For each point, the nearest station by road time and whether it lies within each limit.
+    Reach(roads::ReachArgs),
+    /// Measure import, preprocessing and query speed on a city.
+    Bench(bench::BenchArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Import(args) => roads::import(args),
+        Command::Route(args) => roads::route(args),
+        Command::Matrix(args) => roads::matrix(args),
+        Command::Isochrone(args) => roads::isochrone(args),
+        Command::Reach(args) => roads::reach(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
