@@ -1,0 +1,259 @@
+//! The event log on SQLite or PostgreSQL, through one code path (sqlx's Any driver). SQLite runs
+//! in WAL mode with synchronous=FULL, so a committed event survives a kill -9 or a power cut.
+
+use crate::event::{Change, Event};
+use measure::Timestamp;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "'{url}' is not a database address: use sqlite://FILE or postgres://USER@HOST:PORT/DB"
+    )]
+    UnknownScheme { url: String },
+    #[error("cannot open the database at {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("table prefix '{prefix}' may hold only ASCII letters, digits and '_'")]
+    BadPrefix { prefix: String },
+    #[error("the database refused a {operation}: {source}")]
+    Query {
+        operation: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("event {seq} in the log is not valid JSON for this version of pingan: {source}")]
+    Corrupt { seq: i64, source: serde_json::Error },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The durable, append-only log of events.
+#[derive(Debug, Clone)]
+pub struct EventLog {
+    pool: AnyPool,
+    backend: Backend,
+    table: String,
+}
+
+/// Hides a password in a database address before it reaches a message.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl EventLog {
+    /// Opens (and creates, if missing) the log at `url`. `table_prefix` lets several logs share a
+    /// database, as parallel test runs do.
+    pub async fn open(url: &str, table_prefix: &str) -> Result<EventLog, StoreError> {
+        if !table_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(StoreError::BadPrefix {
+                prefix: table_prefix.to_string(),
+            });
+        }
+        sqlx::any::install_default_drivers();
+        let (backend, connect_url) = if url.starts_with("sqlite:") {
+            let with_create = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, with_create)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::UnknownScheme { url: redact(url) });
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode=WAL",
+                            "PRAGMA synchronous=FULL",
+                            "PRAGMA busy_timeout=10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *connection).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options
+            .connect(&connect_url)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redact(url),
+                source,
+            })?;
+        let log = EventLog {
+            pool,
+            backend,
+            table: format!("{table_prefix}pingan_events"),
+        };
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS {} (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL)",
+            log.table
+        );
+        sqlx::query(AssertSqlSafe(create))
+            .execute(&log.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "create table",
+                source,
+            })?;
+        let index = format!(
+            "CREATE INDEX IF NOT EXISTS {0}_kind ON {0} (kind, seq)",
+            log.table
+        );
+        sqlx::query(AssertSqlSafe(index))
+            .execute(&log.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "create index",
+                source,
+            })?;
+        Ok(log)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Appends events in one transaction; when this returns Ok, they are on disk.
+    pub async fn append(&self, events: &[Event]) -> Result<(), StoreError> {
+        let query_error = |operation| move |source| StoreError::Query { operation, source };
+        let mut transaction = self.pool.begin().await.map_err(query_error("begin"))?;
+        let insert = format!(
+            "INSERT INTO {} (seq, at_ms, actor, kind, body) VALUES ($1, $2, $3, $4, $5)",
+            self.table
+        );
+        for event in events {
+            let body =
+                serde_json::to_string(&event.change).expect("changes always serialize to JSON");
+            sqlx::query(AssertSqlSafe(insert.as_str()))
+                .bind(event.seq)
+                .bind(event.at.0)
+                .bind(event.actor.as_str())
+                .bind(event.change.kind())
+                .bind(body)
+                .execute(&mut *transaction)
+                .await
+                .map_err(query_error("insert"))?;
+        }
+        transaction.commit().await.map_err(query_error("commit"))?;
+        Ok(())
+    }
+
+    /// Every event, in order.
+    pub async fn load(&self) -> Result<Vec<Event>, StoreError> {
+        self.read(None, 0, i64::MAX).await
+    }
+
+    /// Events after `after_seq`, optionally of one kind, at most `limit`.
+    pub async fn read(
+        &self,
+        kind: Option<&str>,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows = match kind {
+            Some(kind) => {
+                let select = format!(
+                    "SELECT seq, at_ms, actor, body FROM {} WHERE kind = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    self.table
+                );
+                sqlx::query(AssertSqlSafe(select))
+                    .bind(kind)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            None => {
+                let select = format!(
+                    "SELECT seq, at_ms, actor, body FROM {} WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    self.table
+                );
+                sqlx::query(AssertSqlSafe(select))
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(|source| StoreError::Query {
+            operation: "select",
+            source,
+        })?;
+        rows.iter().map(event_of_row).collect()
+    }
+
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        let select = format!("SELECT COUNT(*) AS n FROM {}", self.table);
+        let row = sqlx::query(AssertSqlSafe(select))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "count",
+                source,
+            })?;
+        row.try_get::<i64, _>("n")
+            .map_err(|source| StoreError::Query {
+                operation: "count",
+                source,
+            })
+    }
+
+    /// Drops the log's table: for tests that share a database.
+    pub async fn destroy(self) -> Result<(), StoreError> {
+        let drop = format!("DROP TABLE IF EXISTS {}", self.table);
+        sqlx::query(AssertSqlSafe(drop))
+            .execute(&self.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "drop table",
+                source,
+            })?;
+        self.pool.close().await;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn event_of_row(row: &AnyRow) -> Result<Event, StoreError> {
+    let column_error = |source| StoreError::Query {
+        operation: "read row",
+        source,
+    };
+    let seq: i64 = row.try_get("seq").map_err(column_error)?;
+    let at_ms: i64 = row.try_get("at_ms").map_err(column_error)?;
+    let actor: String = row.try_get("actor").map_err(column_error)?;
+    let body: String = row.try_get("body").map_err(column_error)?;
+    let change: Change =
+        serde_json::from_str(&body).map_err(|source| StoreError::Corrupt { seq, source })?;
+    Ok(Event {
+        seq,
+        at: Timestamp(at_ms),
+        actor,
+        change,
+    })
+}
