@@ -11,6 +11,7 @@ pub mod jurisdiction;
 pub mod kpi;
 pub mod plan;
 pub mod recommend;
+pub mod road;
 pub mod unit;
 pub mod workstation;
 
@@ -28,6 +29,7 @@ pub use recommend::{
     recommend, Candidate, Excluded, Exclusion, RecommendError, Recommendation, Travel, TravelError,
     TravelRows, TravelTimes,
 };
+pub use road::RoadTravelTimes;
 pub use roadnet::Profile;
 pub use unit::{
     change_status, Capability, PositionFix, StatusChange, StatusError, Unit, UnitKind, UnitStatus,
