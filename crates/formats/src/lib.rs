@@ -2,6 +2,7 @@
 //! the file, the line and the column, so a planner can fix the file without guessing.
 
 pub mod geojson;
+pub mod instance;
 pub mod points;
 
 use std::fmt;

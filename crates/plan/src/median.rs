@@ -259,7 +259,7 @@ pub(crate) fn median_bound(
                 }
             }
         }
-        if value > best + 1e-9 * best.abs().max(1.0) {
+        if !best.is_finite() || value > best + 1e-9 * best.abs().max(1.0) {
             best = value;
             since_improvement = 0;
         } else {

@@ -114,6 +114,7 @@ fn check_solution(instance: &Instance, model: Model, solution: &Solution, optimu
         assert!(solution.objective >= optimum - 1e-6, "better than optimal?");
     }
     let bound = solution.bound.expect("every solver here knows a bound");
+    assert!(bound.is_finite(), "{model:?} bound {bound}");
     if model.maximises() {
         assert!(
             bound >= optimum - 1e-6,
