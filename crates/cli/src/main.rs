@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod roads;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,8 @@ enum Command {
     Reach(roads::ReachArgs),
     /// Measure import, preprocessing and query speed on a city.
     Bench(bench::BenchArgs),
+    /// The dispatch server: REST, WebSocket feed, MQTT positions, durable event log.
+    Serve(serve::ServeArgs),
 }
 
 fn main() {
@@ -46,6 +49,7 @@ fn main() {
         Command::Isochrone(args) => roads::isochrone(args),
         Command::Reach(args) => roads::reach(args),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");
