@@ -522,3 +522,66 @@ async fn positions_arrive_over_mqtt() {
     drop(server);
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_calls_merge_and_cutoff_plans_come_back_over_http() {
+    let (directory, db) = temp_sqlite();
+    let server = ServerProcess::start(&db, "", None);
+    let admin = Api::new(&server.base, Some(ADMIN_TOKEN));
+    set_up_city(&admin).await;
+
+    let first = admin.ok(admin.post("/api/incidents", robbery()).await);
+    let first_id = first["incident"]["id"].as_u64().unwrap();
+    assert_eq!(first["possible_duplicates"], json!([]));
+    let mut again = robbery();
+    again["location"] = json!({"lon": 8.7004, "lat": 49.4119});
+    again["caller"] = json!({"name": "Wang Fang", "phone": "+49 171 000"});
+    let second = admin.ok(admin.post("/api/incidents", again).await);
+    let second_id = second["incident"]["id"].as_u64().unwrap();
+    assert_eq!(second["possible_duplicates"], json!([first_id]));
+
+    let merged = admin.ok(admin
+        .post(
+            &format!("/api/incidents/{first_id}/merge"),
+            json!({"duplicate": second_id}),
+        )
+        .await);
+    assert_eq!(merged["merged_from"], json!([second_id]));
+    assert_eq!(merged["callers"].as_array().unwrap().len(), 2);
+    let duplicate = admin.ok(admin.get(&format!("/api/incidents/{second_id}")).await);
+    assert_eq!(duplicate["status"], "cancelled");
+    assert_eq!(duplicate["merged_into"], first_id);
+
+    let noted = admin.ok(admin
+        .post(
+            &format!("/api/incidents/{first_id}/notes"),
+            json!({"text": "suspects left towards Bismarckplatz in a grey van"}),
+        )
+        .await);
+    assert!(noted["notes"].as_array().unwrap().len() >= 2);
+
+    let plan = admin.ok(admin
+        .post(
+            "/api/cutoff",
+            json!({"last_seen": {"lon": 8.6931, "lat": 49.4094}, "minutes_since": 0.5,
+                       "horizon_minutes": 3, "profile": "car"}),
+        )
+        .await);
+    let checkpoints = plan["checkpoints"].as_array().unwrap();
+    assert!(!checkpoints.is_empty());
+    for checkpoint in checkpoints {
+        if let Some(eta) = checkpoint["assignment"]["eta"].as_f64() {
+            assert!(eta + 30.0 < checkpoint["vehicle_earliest"].as_f64().unwrap());
+        }
+    }
+    let (status, body) = admin
+        .post(
+            "/api/cutoff",
+            json!({"last_seen": {"lon": 8.6931, "lat": 49.4094}, "minutes_since": 0.5, "horizon_minutes": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "invalid_cutoff");
+    drop(server);
+    std::fs::remove_dir_all(directory).unwrap();
+}

@@ -30,6 +30,7 @@ pub fn unique_name() -> String {
 pub fn graph_file() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
+        remove_graphs_of_finished_runs();
         let directory =
             std::env::temp_dir().join(format!("pingan-e2e-graph-{}", std::process::id()));
         std::fs::create_dir_all(&directory).unwrap();
@@ -37,6 +38,22 @@ pub fn graph_file() -> &'static Path {
         fixtures::heidelberg().save(&file).unwrap();
         file
     })
+}
+
+/// Each test process leaves its 45 MB graph behind (tests have no exit hook); the next run
+/// removes those whose process has ended.
+fn remove_graphs_of_finished_runs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if let Some(pid) = name.strip_prefix("pingan-e2e-graph-") {
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 pub fn temp_sqlite() -> (PathBuf, String) {
