@@ -2,9 +2,11 @@
 //! live here; the work is done by the library crates.
 
 mod bench;
+mod cover;
 mod demo;
 mod roads;
 mod serve;
+mod site;
 
 use clap::{Parser, Subcommand};
 
@@ -37,6 +39,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// The dispatch server: REST, WebSocket feed, MQTT positions, durable event log.
     Serve(serve::ServeArgs),
+    /// Where the next workstations go: LSCP, MCLP, p-median or p-center on a coverage instance.
+    Site(site::SiteArgs),
+    /// Who is inside the rapid-response circles: coverage within 1/3/5 minutes on a coverage
+    /// instance, uncovered points, GeoJSON and an HTML report.
+    Cover(cover::CoverArgs),
 }
 
 fn main() {
@@ -50,6 +57,8 @@ fn main() {
         Command::Reach(args) => roads::reach(args),
         Command::Bench(args) => bench::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Site(args) => site::run(args),
+        Command::Cover(args) => cover::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");

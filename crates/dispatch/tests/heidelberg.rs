@@ -197,3 +197,35 @@ fn cutoff_on_real_roads_assigns_units_that_beat_the_vehicle() {
         }
     }
 }
+
+#[test]
+fn many_to_one_equals_the_contraction_hierarchy_matrix() {
+    for profile in [Profile::Car, Profile::Foot] {
+        let graph = fixtures::heidelberg_graph(profile);
+        let limit = roadnet::DEFAULT_MAX_SNAP;
+        // Every 37th node: spread over the whole city, seeded by the graph itself.
+        let sources: Vec<roadnet::Snap> = (0..graph.node_count() as u32)
+            .step_by(37)
+            .take(400)
+            .map(|node| roadnet::snap(graph, graph.position(node), limit).unwrap())
+            .collect();
+        for target in sources.iter().step_by(80) {
+            let fast = dispatch::road::many_to_one(graph, &sources, target);
+            let reference = roadnet::matrix(graph, &sources, std::slice::from_ref(target));
+            for (index, trip) in fast.iter().enumerate() {
+                let expected = reference.get(index, 0);
+                assert_eq!(
+                    trip.map(|t| t.seconds),
+                    expected.map(|(seconds, _)| seconds),
+                    "{profile} source {index}"
+                );
+                if let (Some(trip), Some((_, meters))) = (trip, expected) {
+                    assert!(
+                        (trip.meters.0 - meters.0).abs() < 1.0,
+                        "{profile} source {index}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -20,6 +20,8 @@ pub struct ExactOptions {
     pub elapsed: Option<Arc<dyn Fn() -> Seconds + Send + Sync>>,
     /// Options for the heuristic that warm-starts the MIP.
     pub heuristic: HeuristicOptions,
+    /// Let HiGHS print its progress log to standard output.
+    pub solver_log: bool,
 }
 
 impl ExactOptions {
@@ -28,6 +30,7 @@ impl ExactOptions {
             time_limit,
             elapsed: None,
             heuristic: HeuristicOptions::default(),
+            solver_log: false,
         }
     }
 
@@ -79,6 +82,7 @@ fn run_mip(
     time_limit: f64,
     start: Option<&[f64]>,
     model: Model,
+    log: bool,
 ) -> Result<MipOutcome, PlanError> {
     let solver_error = |message: String| PlanError::Solver {
         model: model.name(),
@@ -87,7 +91,12 @@ fn run_mip(
     let mut mip = problem
         .try_optimise(sense)
         .map_err(|status| solver_error(format!("HiGHS rejected the model ({status:?})")))?;
-    mip.make_quiet();
+    if log {
+        mip.set_option("output_flag", true);
+        mip.set_option("log_to_console", true);
+    } else {
+        mip.make_quiet();
+    }
     mip.set_option("time_limit", time_limit.max(0.01));
     mip.set_option("mip_rel_gap", 0.0);
     mip.set_option("mip_abs_gap", 1e-7);
@@ -317,6 +326,7 @@ fn mclp(
         options.remaining(),
         Some(&start),
         model,
+        options.solver_log,
     )?;
     let mut selected: Vec<usize> = (0..fixed.len()).filter(|&site| fixed[site]).collect();
     let plan = outcome.columns.as_ref().map(|columns| {
@@ -394,7 +404,7 @@ fn cover_mip(
     candidates: &[usize],
     limit: Option<usize>,
     start: Option<&[usize]>,
-    time_limit: f64,
+    options: &ExactOptions,
     model: Model,
 ) -> Result<CoverOutcome, PlanError> {
     let reduced = reduce_cover(sets, candidates);
@@ -420,9 +430,10 @@ fn cover_mip(
     let outcome = run_mip(
         problem,
         Sense::Minimise,
-        time_limit,
+        options.remaining(),
         start.as_deref(),
         model,
+        options.solver_log,
     )?;
     if matches!(
         outcome.status,
@@ -456,14 +467,7 @@ fn lscp(
     let sets = CoverSets::build(instance, fixed, radius.0, |weight| weight > 0.0);
     let free: Vec<usize> = (0..fixed.len()).filter(|&site| !fixed[site]).collect();
     let n_fixed = fixed.len() - free.len();
-    let outcome = cover_mip(
-        &sets,
-        &free,
-        None,
-        Some(&warm.selected),
-        options.remaining(),
-        model,
-    )?;
+    let outcome = cover_mip(&sets, &free, None, Some(&warm.selected), options, model)?;
     let mut selected: Vec<usize> = (0..fixed.len()).filter(|&site| fixed[site]).collect();
     let (plan, bound) = match outcome {
         CoverOutcome::Cover(plan, bound) => (Some(plan), bound),
@@ -619,6 +623,7 @@ fn pmedian(
         options.remaining(),
         Some(&start),
         model,
+        options.solver_log,
     )?;
     if outcome.status == HighsModelStatus::Infeasible {
         return Err(PlanError::NoPlanForP {
@@ -687,7 +692,7 @@ fn pcenter(
         } else if min_cover_bound(&sets, &free, n_open + 1, n_open + 1, 60) > n_open {
             Some(None)
         } else {
-            match cover_mip(&sets, &free, Some(n_open), None, options.remaining(), model)? {
+            match cover_mip(&sets, &free, Some(n_open), None, options, model)? {
                 CoverOutcome::Cover(cover, _) => Some(Some(cover)),
                 CoverOutcome::Infeasible => Some(None),
                 CoverOutcome::Unknown(_) => None,
