@@ -204,6 +204,46 @@ impl Raster {
         self.cells = widened;
     }
 
+    /// Where two filled cells touch only at a corner, fills one of the two empty cells beside them
+    /// or, when both hold unreached nodes, empties one of the two that holds no reached node.
+    /// Without such touches every traced ring is simple and no two rings meet, as valid polygons
+    /// require. Filling only unblocked cells and blocking every emptied one keeps the loop finite.
+    fn remove_diagonal_touches(&mut self, blocked: &mut [bool], pinned: &[bool]) {
+        let w = self.width;
+        loop {
+            let mut changed = false;
+            for y in 0..self.height - 1 {
+                for x in 0..w - 1 {
+                    let block = [
+                        y * w + x,
+                        y * w + x + 1,
+                        (y + 1) * w + x,
+                        (y + 1) * w + x + 1,
+                    ];
+                    let [a, b, c, d] = block.map(|i| self.cells[i]);
+                    let (filled_pair, empty_pair) = if a && d && !b && !c {
+                        ([block[0], block[3]], [block[1], block[2]])
+                    } else if b && c && !a && !d {
+                        ([block[1], block[2]], [block[0], block[3]])
+                    } else {
+                        continue;
+                    };
+                    if let Some(&cell) = empty_pair.iter().find(|&&i| !blocked[i]) {
+                        self.cells[cell] = true;
+                        changed = true;
+                    } else if let Some(&cell) = filled_pair.iter().find(|&&i| !pinned[i]) {
+                        self.cells[cell] = false;
+                        blocked[cell] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     /// Fills enclosed empty areas smaller than `max_cells` that hold no blocked cell. Empty cells
     /// connect diagonally too, the dual of the 4-connected filled cells that `trace` outlines.
     fn fill_small_holes(&mut self, max_cells: usize, blocked: &[bool]) {
@@ -283,14 +323,17 @@ fn trace(
             raster.cells[cell] = false;
         }
     }
+    let mut pinned = vec![false; raster.cells.len()];
     for cell in reached_cells {
         raster.cells[cell] = true;
         blocked[cell] = false;
+        pinned[cell] = true;
     }
     raster.fill_small_holes(
         (MAX_FILLED_HOLE_SQUARE_METERS / (CELL_METERS * CELL_METERS)) as usize,
         &blocked,
     );
+    raster.remove_diagonal_touches(&mut blocked, &pinned);
     outline(&raster)
         .into_iter()
         .map(|rings| {
@@ -417,10 +460,8 @@ fn outline(raster: &Raster) -> Vec<Vec<Vec<(i32, i32)>>> {
             y += dy;
             used += 1;
         }
-        if direction != first_direction {
-            ring.push((sx, sy));
-        } else {
-            ring.remove(0);
+        if direction == first_direction {
+            ring.remove(0); // the start lies mid-way along a straight run, not at a corner
         }
         let closing = ring[0];
         ring.push(closing);

@@ -202,6 +202,25 @@ fn a_point_off_the_map_is_refused_with_its_distance() {
     );
 }
 
+/// Rings trace raster cell edges, so a self-touching ring or two touching rings would share a
+/// vertex: valid polygons share none.
+#[track_caller]
+fn assert_rings_are_simple_and_apart(polygons: &[Vec<Vec<LonLat>>]) {
+    let mut seen = std::collections::HashSet::new();
+    for ring in polygons.iter().flatten() {
+        assert!(
+            ring.len() >= 4 && ring.first() == ring.last(),
+            "rings are closed"
+        );
+        for point in &ring[1..] {
+            assert!(
+                seen.insert((point.lon.to_bits(), point.lat.to_bits())),
+                "vertex {point} is shared"
+            );
+        }
+    }
+}
+
 fn is_junction(graph: &ProfileGraph, node: u32) -> bool {
     let mut neighbours: Vec<u32> = graph.out_edges(node).map(|e| graph.edge_head(e)).collect();
     neighbours.extend(graph.in_edges(node).map(|(tail, _)| tail));
@@ -280,6 +299,7 @@ fn isochrones_hold_every_reached_node_and_nothing_beyond_one_edge() {
                 let mut at_resolution = 0;
                 let limit = (circle.limit.0 * 1000.0) as u32;
                 assert!(!circle.polygons.is_empty());
+                assert_rings_are_simple_and_apart(&circle.polygons);
                 assert!(
                     circle.road.0 >= previous_road,
                     "larger limits reach more road"
