@@ -599,6 +599,41 @@ async fn receive_call(
     }))
 }
 
+/// Ranks units for an incident on a copy of the state, off the lock and off the async workers, so
+/// that one ranking never holds up other requests.
+async fn rank_units(
+    state: &AppState,
+    principal: &Principal,
+    id: IncidentId,
+) -> Result<dispatch::Recommendation, ApiError> {
+    let (incident, units) = {
+        let core = state.read();
+        let centre = &core.projection.centre;
+        let incident = centre.incident(id)?;
+        principal.check_incident(centre, incident)?;
+        let units: Vec<Unit> = visible_units(centre, principal)
+            .map(|unit| Unit {
+                history: Vec::new(),
+                id: unit.id.clone(),
+                name: String::new(),
+                kind: unit.kind,
+                profile: unit.profile,
+                home: unit.home.clone(),
+                capabilities: unit.capabilities.clone(),
+                status: unit.status,
+                position: unit.position,
+                incident: unit.incident,
+            })
+            .collect();
+        (incident.clone(), units)
+    };
+    let travel = state.shared.travel.clone();
+    tokio::task::spawn_blocking(move || recommend(&incident, &units, travel.as_ref(), clock::now()))
+        .await
+        .expect("ranking does not panic")
+        .map_err(ApiError::from)
+}
+
 async fn recommendation(
     State(state): State<AppState>,
     principal: Principal,
@@ -606,17 +641,7 @@ async fn recommendation(
 ) -> Reply {
     principal.require(Need::Read)?;
     let id = parse_incident_id(&id)?;
-    let core = state.read();
-    let centre = &core.projection.centre;
-    let incident = centre.incident(id)?;
-    principal.check_incident(centre, incident)?;
-    let recommendation = recommend(
-        incident,
-        visible_units(centre, &principal),
-        state.shared.travel.as_ref(),
-        clock::now(),
-    )?;
-    ok(json!(recommendation))
+    ok(json!(rank_units(&state, &principal, id).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -645,18 +670,14 @@ async fn dispatch_units(
             )
         })?
     };
-    let travel = state.shared.travel.clone();
+    // The ranking is what the dispatcher saw; the dispatch itself is checked again on the state
+    // under the lock, so a unit taken meanwhile is refused, not sent twice.
+    let ranking = rank_units(&state, &principal, id).await?;
     let (event, units) = state
         .commit(&principal.label, |projection| {
             let centre = &projection.centre;
             let incident = centre.incident(id)?;
             principal.check_incident(centre, incident)?;
-            let ranking = recommend(
-                incident,
-                visible_units(centre, &principal),
-                travel.as_ref(),
-                clock::now(),
-            )?;
             let units = match &input.units {
                 Some(units) => units.clone(),
                 None if ranking.proposed.is_empty() => {
