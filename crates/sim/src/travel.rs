@@ -291,10 +291,12 @@ impl<'a> FastTravel<'a> {
                 Ok(roads
                     .iter()
                     .map(|road| {
-                        table.out_to_place(origin, road).map(|(millis, meters)| Travel {
-                            seconds: millis_to_seconds(millis),
-                            meters: Meters(meters as f64),
-                        })
+                        table
+                            .out_to_place(origin, road)
+                            .map(|(millis, meters)| Travel {
+                                seconds: millis_to_seconds(millis),
+                                meters: Meters(meters as f64),
+                            })
                     })
                     .collect())
             })
