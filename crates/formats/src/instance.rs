@@ -432,12 +432,14 @@ pub fn parse_sites(path: &Path, reader: impl Read) -> Result<Vec<InstanceSite>, 
             let fixed = match cells.text(fixed_column, "fixed")? {
                 "0" => false,
                 "1" => true,
-                other => return Err(cells.error(
-                    fixed_column,
-                    format!(
+                other => {
+                    return Err(cells.error(
+                        fixed_column,
+                        format!(
                         "'fixed' is '{other}'; it must be 0 (candidate) or 1 (existing station)"
                     ),
-                )),
+                    ))
+                }
             };
             seen.insert(id.to_string(), cells.line);
             sites.push(InstanceSite {
