@@ -7,6 +7,7 @@ mod demo;
 mod roads;
 mod serve;
 mod site;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +45,9 @@ enum Command {
     /// Who is inside the rapid-response circles: coverage within 1/3/5 minutes on a coverage
     /// instance, uncovered points, GeoJSON and an HTML report.
     Cover(cover::CoverArgs),
+    /// Response simulation: replay or generate calls against a deployment, with dispatch's own
+    /// rules; call-to-arrival, queues, utilisation, comparisons and an HTML report.
+    Simulate(simulate::SimulateArgs),
 }
 
 fn main() {
@@ -59,6 +63,7 @@ fn main() {
         Command::Serve(args) => serve::run(args),
         Command::Site(args) => site::run(args),
         Command::Cover(args) => cover::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");
