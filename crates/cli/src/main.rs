@@ -6,8 +6,8 @@ mod cover;
 mod demo;
 mod roads;
 mod serve;
-mod site;
 mod simulate;
+mod site;
 
 use clap::{Parser, Subcommand};
 
