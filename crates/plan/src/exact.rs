@@ -4,6 +4,7 @@
 
 use crate::cover::{min_cover, min_cover_bound, CoverSets};
 use crate::heuristic::{self, center_search, pad_to, HeuristicOptions};
+use crate::median::median_bound_with_fixing;
 use crate::{Instance, Method, Model, PlanError, Solution};
 use highs::{ColProblem, HighsModelStatus, HighsSolutionStatus, Row, Sense};
 use measure::Seconds;
@@ -499,15 +500,53 @@ fn pmedian(
 ) -> Result<Solution, PlanError> {
     let model = Model::PMedian { p };
     let n_sites = fixed.len();
-    let free: Vec<usize> = (0..n_sites).filter(|&site| !fixed[site]).collect();
-    let n_open = p - (n_sites - free.len());
-    let mut column_of_site = vec![usize::MAX; n_sites];
-    for (index, &site) in free.iter().enumerate() {
-        column_of_site[site] = index;
-    }
+    let settled = median_bound_with_fixing(
+        instance,
+        fixed,
+        p,
+        &warm.selected,
+        warm.objective,
+        options.heuristic.bound_iterations.max(300),
+    );
+    let lagrangian = settled.value;
     let mut warm_open = vec![false; n_sites];
     for &site in &warm.selected {
         warm_open[site] = true;
+    }
+    // Sites no better plan opens leave the model; sites every better plan opens join the fixed.
+    // The warm start must agree with both (rounding could make it not), else nothing is settled.
+    let agrees = (0..n_sites).all(|site| {
+        let contradicted = if warm_open[site] {
+            settled.never_open[site]
+        } else {
+            settled.always_open[site]
+        };
+        !contradicted
+    });
+    let fixed: Vec<bool> = (0..n_sites)
+        .map(|site| fixed[site] || (agrees && settled.always_open[site]))
+        .collect();
+    let fixed = fixed.as_slice();
+    let removed: Vec<bool> = (0..n_sites)
+        .map(|site| agrees && settled.never_open[site])
+        .collect();
+    let free: Vec<usize> = (0..n_sites)
+        .filter(|&site| !fixed[site] && !removed[site])
+        .collect();
+    let n_open = p - fixed.iter().filter(|&&open| open).count();
+    if n_open == 0 || free.len() == n_open {
+        // Only the warm start's plan is left: nothing better exists.
+        return Ok(Solution::scored(
+            instance,
+            model,
+            warm.selected.clone(),
+            Some(warm.objective),
+            Method::Exact,
+        ));
+    }
+    let mut column_of_site = vec![usize::MAX; n_sites];
+    for (index, &site) in free.iter().enumerate() {
+        column_of_site[site] = index;
     }
     // Radius formulation: for point i with distinct free-site times L1 < L2 < ... , z_k = 1 when
     // no open site lies within L_k; cost = w (L1 + sum (L_{k+1} - L_k) z_k). Chained rows
@@ -532,7 +571,7 @@ fn pmedian(
         let mut guaranteed = None;
         for (&site, &time) in sites.iter().zip(seconds) {
             let site = site as usize;
-            if fixed[site] {
+            if fixed[site] || removed[site] {
                 continue;
             }
             if cap.is_some_and(|cap| time >= cap) {
@@ -639,11 +678,14 @@ fn pmedian(
             .map(|(_, &site)| site)
             .collect::<Vec<_>>()
     });
+    // The reduced model only holds plans at least as good as the warm start, so its bound
+    // counts up to the warm start's objective.
     let bound = outcome
         .dual_bound
-        .map(|bound| bound + constant)
+        .map(|bound| (bound + constant).min(warm.objective))
         .into_iter()
         .chain(warm.bound)
+        .chain([lagrangian])
         .reduce(f64::max);
     Ok(finish(
         instance,

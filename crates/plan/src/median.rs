@@ -202,8 +202,32 @@ pub(crate) fn median_bound(
     incumbent: f64,
     iterations: usize,
 ) -> f64 {
+    median_bound_with_fixing(instance, fixed, p, selected, incumbent, iterations).value
+}
+
+/// A Lagrangian bound and what it proves about single sites.
+pub(crate) struct MedianBound {
+    pub value: f64,
+    /// Free sites that no plan better than the incumbent opens.
+    pub never_open: Vec<bool>,
+    /// Free sites that every plan better than the incumbent opens.
+    pub always_open: Vec<bool>,
+}
+
+/// [`median_bound`], plus reduced-cost fixing at the best multipliers: forcing a site open (or
+/// closed) changes the relaxed optimum by a known amount; when that alone lifts the bound past
+/// the incumbent, the site's state is settled.
+pub(crate) fn median_bound_with_fixing(
+    instance: &Instance,
+    fixed: &[bool],
+    p: usize,
+    selected: &[usize],
+    incumbent: f64,
+    iterations: usize,
+) -> MedianBound {
     let n_sites = instance.sites().len();
     let n_demand = instance.demand().len();
+    let mut best_site_value: Vec<f64> = Vec::new();
     let mut open = vec![false; n_sites];
     for &site in selected {
         open[site] = true;
@@ -261,6 +285,7 @@ pub(crate) fn median_bound(
         }
         if !best.is_finite() || value > best + 1e-9 * best.abs().max(1.0) {
             best = value;
+            best_site_value.clone_from(&site_value);
             since_improvement = 0;
         } else {
             since_improvement += 1;
@@ -281,7 +306,27 @@ pub(crate) fn median_bound(
             multiplier[demand] += step * subgradient[demand];
         }
     }
-    best
+    let mut never_open = vec![false; n_sites];
+    let mut always_open = vec![false; n_sites];
+    if !best_site_value.is_empty() && n_free_open > 0 && n_free_open < free.len() {
+        let mut ranked = free.clone();
+        ranked.sort_by(|a, b| best_site_value[*a].total_cmp(&best_site_value[*b]));
+        let last_chosen = best_site_value[ranked[n_free_open - 1]];
+        let first_left_out = best_site_value[ranked[n_free_open]];
+        let beyond = incumbent + 1e-9 * incumbent.abs().max(1.0);
+        for (rank, &site) in ranked.iter().enumerate() {
+            if rank < n_free_open {
+                always_open[site] = best - best_site_value[site] + first_left_out > beyond;
+            } else {
+                never_open[site] = best - last_chosen + best_site_value[site] > beyond;
+            }
+        }
+    }
+    MedianBound {
+        value: best,
+        never_open,
+        always_open,
+    }
 }
 
 fn state_reached(state: &Assignment, demand: usize) -> bool {
