@@ -296,11 +296,38 @@ pub(crate) fn max_cover_bound(
     incumbent: f64,
     iterations: usize,
 ) -> f64 {
+    max_cover_bound_with_fixing(sets, candidates, n_open, incumbent, iterations).value
+}
+
+/// An upper bound on covered weight and what it proves about single sites.
+pub(crate) struct CoverBound {
+    pub value: f64,
+    /// Candidates that no plan better than the incumbent opens.
+    pub never_open: Vec<bool>,
+    /// Candidates that every plan better than the incumbent opens.
+    pub always_open: Vec<bool>,
+}
+
+/// [`max_cover_bound`], plus reduced-cost fixing at the best multipliers.
+pub(crate) fn max_cover_bound_with_fixing(
+    sets: &CoverSets,
+    candidates: &[usize],
+    n_open: usize,
+    incumbent: f64,
+    iterations: usize,
+) -> CoverBound {
     let total: f64 = sets.weight.iter().sum();
+    let mut never_open = vec![false; sets.n_sites()];
+    let mut always_open = vec![false; sets.n_sites()];
     if n_open == 0 || sets.n_points() == 0 {
-        return 0.0;
+        return CoverBound {
+            value: 0.0,
+            never_open,
+            always_open,
+        };
     }
     let mut best = total;
+    let mut best_site_value: Vec<f64> = Vec::new();
     let mut multiplier: Vec<f64> = sets.weight.iter().map(|weight| weight * 0.5).collect();
     let mut step_scale = 2.0;
     let mut since_improvement = 0;
@@ -338,6 +365,7 @@ pub(crate) fn max_cover_bound(
         }
         if value < best - 1e-9 * best.abs().max(1.0) {
             best = value;
+            best_site_value.clone_from(&site_value);
             since_improvement = 0;
         } else {
             since_improvement += 1;
@@ -359,7 +387,25 @@ pub(crate) fn max_cover_bound(
                 .clamp(0.0, sets.weight[position]);
         }
     }
-    best.min(total)
+    if !best_site_value.is_empty() && n_open < candidates.len() {
+        let mut ranked = candidates.to_vec();
+        ranked.sort_by(|a, b| best_site_value[*b].total_cmp(&best_site_value[*a]));
+        let last_chosen = best_site_value[ranked[n_open - 1]];
+        let first_left_out = best_site_value[ranked[n_open]];
+        let below = incumbent - 1e-9 * incumbent.abs().max(1.0);
+        for (rank, &site) in ranked.iter().enumerate() {
+            if rank < n_open {
+                always_open[site] = best - best_site_value[site] + first_left_out < below;
+            } else {
+                never_open[site] = best - last_chosen + best_site_value[site] < below;
+            }
+        }
+    }
+    CoverBound {
+        value: best.min(total),
+        never_open,
+        always_open,
+    }
 }
 
 /// Set cover: free sites from `candidates` so every kept point is covered (greedy, then drops

@@ -2,7 +2,7 @@
 //! MCLP and LSCP on aggregated points with dominated sites dropped, p-median on the radius
 //! formulation, p-center by bisection over travel times with a covering MIP per step.
 
-use crate::cover::{min_cover, min_cover_bound, CoverSets};
+use crate::cover::{max_cover_bound_with_fixing, min_cover, min_cover_bound, CoverSets};
 use crate::heuristic::{self, center_search, pad_to, HeuristicOptions};
 use crate::median::median_bound_with_fixing;
 use crate::{Instance, Method, Model, PlanError, Solution};
@@ -154,12 +154,24 @@ fn reduce_cover(sets: &CoverSets, candidates: &[usize]) -> ReducedCover {
         }
         groups
     };
+    let n_sites = sets.n_sites();
+    let mut is_candidate = vec![false; n_sites];
+    candidates
+        .iter()
+        .for_each(|&site| is_candidate[site] = true);
     let groups = group_of(
         (0..sets.n_points())
-            .map(|position| (sets.sites_of(position).to_vec(), sets.weight[position]))
+            .map(|position| {
+                let sites = sets
+                    .sites_of(position)
+                    .iter()
+                    .copied()
+                    .filter(|&site| is_candidate[site as usize])
+                    .collect();
+                (sites, sets.weight[position])
+            })
             .collect(),
     );
-    let n_sites = sets.n_sites();
     let mut site_groups: Vec<Vec<u32>> = vec![Vec::new(); n_sites];
     for (group, (sites, _)) in groups.iter().enumerate() {
         for &site in sites {
@@ -279,9 +291,39 @@ fn mclp(
     options: &ExactOptions,
 ) -> Result<Solution, PlanError> {
     let model = Model::Mclp { p, radius };
+    let n_sites = fixed.len();
     let sets = CoverSets::build(instance, fixed, radius.0, |weight| weight > 0.0);
-    let free: Vec<usize> = (0..fixed.len()).filter(|&site| !fixed[site]).collect();
-    let n_open = p - (fixed.len() - free.len());
+    let free: Vec<usize> = (0..n_sites).filter(|&site| !fixed[site]).collect();
+    let settled = max_cover_bound_with_fixing(
+        &sets,
+        &free,
+        p - (n_sites - free.len()),
+        warm.objective - sets.covered_by_fixed,
+        options.heuristic.bound_iterations.max(300),
+    );
+    let lagrangian = settled.value + sets.covered_by_fixed;
+    let mut warm_open = vec![false; n_sites];
+    for &site in &warm.selected {
+        warm_open[site] = true;
+    }
+    // As for p-median: settle what the bound proves, unless the warm start contradicts it.
+    let agrees = (0..n_sites).all(|site| {
+        let contradicted = if warm_open[site] {
+            settled.never_open[site]
+        } else {
+            settled.always_open[site]
+        };
+        !contradicted
+    });
+    let fixed: Vec<bool> = (0..n_sites)
+        .map(|site| fixed[site] || (agrees && settled.always_open[site]))
+        .collect();
+    let fixed = fixed.as_slice();
+    let free: Vec<usize> = (0..n_sites)
+        .filter(|&site| !(fixed[site] || agrees && settled.never_open[site]))
+        .collect();
+    let sets = CoverSets::build(instance, fixed, radius.0, |weight| weight > 0.0);
+    let n_open = p - fixed.iter().filter(|&&open| open).count();
     let reduced = reduce_cover(&sets, &free);
 
     // Groups a single site covers fold into that site's objective; the rest get a row
@@ -339,11 +381,13 @@ fn mclp(
             .map(|(_, &site)| site)
             .collect::<Vec<_>>()
     });
+    // The reduced model only holds plans at least as good as the warm start.
     let bound = outcome
         .dual_bound
-        .map(|bound| bound + sets.covered_by_fixed)
+        .map(|bound| (bound + sets.covered_by_fixed).max(warm.objective))
         .into_iter()
         .chain(warm.bound)
+        .chain([lagrangian])
         .reduce(f64::min);
     Ok(finish(
         instance,
