@@ -378,12 +378,18 @@ impl Simulation<'_, '_> {
                 .filter_map(|slot| slot.split_whitespace().next()?.parse::<u32>().ok())
                 .sum();
         }
-        let mut sent = 0;
-        for candidate in recommendation
+        let mut sending: Vec<&dispatch::Candidate> = recommendation
             .ranked
             .iter()
             .filter(|c| c.proposed_as.is_some())
-        {
+            .collect();
+        if sending.is_empty() && self.calls[call as usize].preempted {
+            // `recommend` never proposes a unit already sent; a dispatcher sends a unit that was
+            // called off this call back once it is free, nearest first.
+            sending.extend(recommendation.ranked.first());
+        }
+        let mut sent = 0;
+        for candidate in sending {
             let unit = self.unit_index[&candidate.unit];
             let travel = (candidate.eta.0 * 1000.0).round() as i64;
             self.set_status(unit, UnitStatus::Dispatched, now);
@@ -494,21 +500,30 @@ impl Simulation<'_, '_> {
         true
     }
 
+    /// Offers a unit that just came free to the waiting calls, most urgent and oldest first.
     fn serve_queue(&mut self, unit: u32, now: i64) {
-        let waiting: Vec<u32> = self.queue.iter().map(|&(_, _, call)| call).collect();
-        for call in waiting {
-            let record = &self.world.calls[call as usize];
-            if !self.world.accepts[plan_index(record.category, record.priority)][unit as usize] {
+        let mut after: Option<(Priority, i64, u32)> = None;
+        loop {
+            let next = match after {
+                None => self.queue.iter().next(),
+                Some(key) => self
+                    .queue
+                    .range((std::ops::Bound::Excluded(key), std::ops::Bound::Unbounded))
+                    .next(),
+            };
+            let Some(&key) = next else {
+                return;
+            };
+            after = Some(key);
+            let (priority, _, call) = key;
+            let category = self.world.calls[call as usize].category;
+            if !self.world.accepts[plan_index(category, priority)][unit as usize] {
                 continue;
             }
             if self.dispatch(call, now) > 0 {
-                let record = &self.world.calls[call as usize];
-                self.queue.remove(&(record.priority, record.at.0, call));
+                self.queue.remove(&key);
                 self.calls[call as usize].in_queue = false;
                 return;
-            }
-            if self.calls[call as usize].end.is_some() {
-                continue;
             }
         }
     }

@@ -219,3 +219,61 @@ fn a_bigger_deployment_compares_better() {
     let page = sim::report::html("Heidelberg", &summary, Some(&comparison));
     assert!(page.contains("<svg") && page.contains("Comparison over 3 seeds"));
 }
+
+/// One patrol car driving to a P4 call when a P1 call comes in at its workstation.
+#[track_caller]
+fn check_preemption(preempt_p1: bool) -> SimOutcome {
+    let network = fixtures::heidelberg();
+    let mut deployment = city(40, 4);
+    deployment.grids.clear();
+    let home = deployment.workstations[0].clone();
+    let far = deployment.workstations.last().unwrap().location;
+    deployment.units = vec![UnitPlan {
+        id: "U-1".into(),
+        name: "only car".into(),
+        kind: UnitKind::PatrolCar,
+        home: home.id.clone(),
+        grid: None,
+        capabilities: Vec::new(),
+    }];
+    let call = |seconds: i64, place, category, priority| CallRecord {
+        at: Timestamp(START.0 + seconds * 1000),
+        location: place,
+        category,
+        priority,
+        recorded: Recorded::default(),
+    };
+    let calls = vec![
+        call(0, far, IncidentCategory::Assistance, Priority::P4),
+        call(90, home.location, IncidentCategory::Criminal, Priority::P1),
+    ];
+    let world = prepare(network, &deployment, &calls, AfterCall::ReturnHome).unwrap();
+    let config = SimConfig {
+        preempt_p1,
+        max_queue_wait: None,
+        ..SimConfig::default()
+    };
+    let outcome = run(&world, &config);
+    assert!(outcome.calls.iter().all(|c| c.end == CallEnd::Served));
+    outcome
+}
+
+#[test]
+fn p1_calls_off_a_unit_driving_to_a_p4_call() {
+    let with = check_preemption(true);
+    assert!(with.calls[0].preempted);
+    // Called off at the decision (call + 60 s), at home, so it is there at once.
+    assert_eq!(with.calls[1].response, Some(Seconds(60.0)));
+    assert_eq!(
+        with.calls[1].unfilled_slots, 2,
+        "no armed unit, one car of two"
+    );
+    let without = check_preemption(false);
+    assert!(!without.calls[0].preempted);
+    let waited = without.calls[1].response.unwrap();
+    assert!(
+        waited.0 > 600.0,
+        "the P1 call waits for the P4 call: {waited}"
+    );
+    assert!(without.calls[0].response < with.calls[0].response);
+}
