@@ -492,6 +492,7 @@ fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<Cell> {
 fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> String {
     graph
         .out_edges(node)
+        .chain(graph.in_edges(node).map(|(_, edge)| edge))
         .map(|edge| &network.road(graph.edge_road(edge)).name)
         .find(|name| !name.is_empty())
         .cloned()

@@ -313,3 +313,31 @@ pub fn compare(baseline: &World, other: &World, config: &SimConfig, seeds: &[u64
         metrics,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distribution_of_known_values() {
+        // 10 calls at 30 s, 1, 2, ..., 9 minutes.
+        let values: Vec<f64> = std::iter::once(30.0)
+            .chain((1..=9).map(|m| m as f64 * 60.0))
+            .collect();
+        let d = distribution(values).unwrap();
+        assert_eq!(d.n, 10);
+        assert!((d.mean.0 - (30.0 + 45.0 * 60.0) / 10.0).abs() < 1e-9);
+        assert_eq!(d.median, Seconds(240.0));
+        assert_eq!(d.p90, Seconds(480.0));
+        assert_eq!(d.within, [0.2, 0.4, 0.6]);
+        assert_eq!(distribution(Vec::new()), None);
+    }
+
+    #[test]
+    fn student_t_matches_tables() {
+        assert_eq!(T_975[0], 12.706);
+        assert_eq!(T_975[3], 2.776);
+        assert_eq!(T_975[29], 2.042);
+        assert!(T_975.windows(2).all(|w| w[0] > w[1]));
+    }
+}
