@@ -628,6 +628,13 @@ async fn rank_units(
         (incident.clone(), units)
     };
     let travel = state.shared.travel.clone();
+    // As many rankings at once as there are cores: more would only share them out slower.
+    let _permit = state
+        .shared
+        .rankings
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || recommend(&incident, &units, travel.as_ref(), clock::now()))
         .await
         .expect("ranking does not panic")

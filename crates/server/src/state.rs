@@ -34,6 +34,8 @@ pub struct Shared {
     pub admin_token_hash: Option<String>,
     poisoned: AtomicBool,
     pub n_committed: AtomicU64,
+    /// Bounds the rankings computed at once.
+    pub rankings: tokio::sync::Semaphore,
 }
 
 #[derive(Clone)]
@@ -65,6 +67,9 @@ impl AppState {
             admin_token_hash,
             poisoned: AtomicBool::new(false),
             n_committed: AtomicU64::new(events.len() as u64),
+            rankings: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         });
         tokio::spawn(write_loop(log, requests, Arc::downgrade(&shared)));
         Ok(AppState { shared })
