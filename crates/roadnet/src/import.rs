@@ -3,6 +3,7 @@
 
 use crate::graph::{EdgeInput, ProfileGraph, Road};
 use crate::network::RoadNetwork;
+use crate::network::Water;
 use crate::profile::{way_access, Profile, WayAccess, WayTags};
 use crate::scc::largest_strongly_connected;
 use measure::LonLat;
@@ -36,6 +37,28 @@ struct Way {
     road: Road,
 }
 
+struct WaterWay {
+    refs: Vec<i64>,
+    area: bool,
+    name: String,
+}
+
+/// Whether a way without `highway` is water to draw on the base map: `Some(true)` for an area,
+/// `Some(false)` for a river or canal line.
+fn water_kind<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Option<bool> {
+    let mut kind = None;
+    for (key, value) in tags {
+        match (key, value) {
+            ("natural", "water")
+            | ("waterway", "riverbank")
+            | ("landuse", "reservoir" | "basin") => kind = Some(true),
+            ("waterway", "river" | "canal" | "stream") if kind.is_none() => kind = Some(false),
+            _ => {}
+        }
+    }
+    kind
+}
+
 fn read_blobs(file: &Path) -> Result<Vec<osmpbf::Blob>, ImportError> {
     let error = |e: osmpbf::Error| ImportError::Pbf {
         file: file.to_path_buf(),
@@ -51,16 +74,28 @@ fn read_ways(
     file: &Path,
     blobs: &[osmpbf::Blob],
     progress: Progress,
-) -> Result<Vec<Way>, ImportError> {
+) -> Result<(Vec<Way>, Vec<WaterWay>), ImportError> {
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let per_blob: Vec<Vec<Way>> = blobs
+    let per_blob: Vec<(Vec<Way>, Vec<WaterWay>)> = blobs
         .par_iter()
         .map(|blob| {
             let mut ways = Vec::new();
+            let mut water = Vec::new();
             if let BlobDecode::OsmData(block) = blob.decode()? {
                 for element in block.elements() {
                     let Element::Way(way) = element else { continue };
                     let Some(tags) = WayTags::from_pairs(way.tags()) else {
+                        if let Some(area) = water_kind(way.tags()) {
+                            let name = way
+                                .tags()
+                                .find(|(k, _)| *k == "name")
+                                .map(|(_, v)| v.to_string());
+                            water.push(WaterWay {
+                                refs: way.refs().collect(),
+                                area,
+                                name: name.unwrap_or_default(),
+                            });
+                        }
                         continue;
                     };
                     if tags.area == Some("yes") && tags.highway == "pedestrian" {
@@ -87,14 +122,18 @@ fn read_ways(
             }
             let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(ImportStage::ReadingWays, finished, blobs.len());
-            Ok(ways)
+            Ok((ways, water))
         })
         .collect::<Result<_, osmpbf::Error>>()
         .map_err(|e| ImportError::Pbf {
             file: file.to_path_buf(),
             message: e.to_string(),
         })?;
-    Ok(per_blob.into_iter().flatten().collect())
+    let (ways, water): (Vec<Vec<Way>>, Vec<Vec<WaterWay>>) = per_blob.into_iter().unzip();
+    Ok((
+        ways.into_iter().flatten().collect(),
+        water.into_iter().flatten().collect(),
+    ))
 }
 
 /// Coordinates of the wanted nodes (sorted ids); `None` where the file lacks the node.
@@ -147,6 +186,7 @@ pub struct OsmRoads {
     roads: Vec<Road>,
     node_ids: Vec<i64>,
     coordinates: Vec<Option<LonLat>>,
+    water: Vec<Water>,
 }
 
 impl OsmRoads {
@@ -158,8 +198,12 @@ impl OsmRoads {
 /// Reads the routable ways of `file` and their nodes' coordinates.
 pub fn read_osm(file: &Path, progress: Progress) -> Result<OsmRoads, ImportError> {
     let blobs = read_blobs(file)?;
-    let ways = read_ways(file, &blobs, progress)?;
-    let mut node_ids: Vec<i64> = ways.iter().flat_map(|w| w.refs.iter().copied()).collect();
+    let (ways, water_ways) = read_ways(file, &blobs, progress)?;
+    let mut node_ids: Vec<i64> = ways
+        .iter()
+        .flat_map(|w| w.refs.iter().copied())
+        .chain(water_ways.iter().flat_map(|w| w.refs.iter().copied()))
+        .collect();
     node_ids.sort_unstable();
     node_ids.dedup();
     let coordinates = read_nodes(file, &blobs, &node_ids, progress)?;
@@ -175,6 +219,28 @@ pub fn read_osm(file: &Path, progress: Progress) -> Result<OsmRoads, ImportError
             })
         })
         .collect();
+    let position = |id: &i64| {
+        coordinates[node_ids
+            .binary_search(id)
+            .expect("every way node was requested")]
+    };
+    let water = water_ways
+        .into_iter()
+        .filter_map(|way| {
+            let points: Vec<LonLat> = way.refs.iter().filter_map(position).collect();
+            let closed = way.refs.first() == way.refs.last() && points.len() == way.refs.len();
+            let usable = if way.area {
+                closed && points.len() >= 4
+            } else {
+                points.len() >= 2
+            };
+            usable.then_some(Water {
+                area: way.area,
+                name: way.name,
+                points,
+            })
+        })
+        .collect();
     Ok(OsmRoads {
         source: file.to_path_buf(),
         ways,
@@ -182,6 +248,7 @@ pub fn read_osm(file: &Path, progress: Progress) -> Result<OsmRoads, ImportError
         roads,
         node_ids,
         coordinates,
+        water,
     })
 }
 
@@ -225,7 +292,7 @@ pub fn build_network(roads: OsmRoads, progress: Progress) -> Result<RoadNetwork,
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(RoadNetwork::new(source, roads.roads, graphs))
+    Ok(RoadNetwork::new(source, roads.roads, roads.water, graphs))
 }
 
 /// Imports `file` into a road network with a graph for every profile.

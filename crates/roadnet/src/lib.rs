@@ -20,7 +20,7 @@ pub use import::{
     build_network, build_profile, import_pbf, read_osm, ImportError, ImportStage, OsmRoads,
 };
 pub use isochrone::{isochrone, Isochrone};
-pub use network::{GraphFileError, MissingProfile, RoadNetwork, GRAPH_FILE_VERSION};
+pub use network::{GraphFileError, MissingProfile, RoadNetwork, Water, GRAPH_FILE_VERSION};
 pub use profile::{Profile, RoadClass, UnknownProfile};
 pub use query::{matrix, route, Matrix, Route};
 pub use reach::{nearest_station, NearestStation};

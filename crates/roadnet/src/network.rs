@@ -3,6 +3,7 @@
 
 use crate::graph::{ProfileGraph, Road};
 use crate::profile::Profile;
+use measure::LonLat;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// The file starts with these bytes, so a foreign file is recognised at once.
 const MAGIC: &[u8; 8] = b"PINGANRG";
 /// Bump when the stored layout changes; older files are then refused with a clear message.
-pub const GRAPH_FILE_VERSION: u32 = 1;
+pub const GRAPH_FILE_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,11 +51,21 @@ pub struct MissingProfile {
     pub available: String,
 }
 
+/// Water drawn on the base map: a lake or river area (closed ring), or a river line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Water {
+    pub area: bool,
+    pub name: String,
+    pub points: Vec<LonLat>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoadNetwork {
     /// The file the network was imported from.
     pub source: String,
     pub roads: Vec<Road>,
+    /// Water from the extract, for the base map only.
+    pub water: Vec<Water>,
     graphs: Vec<ProfileGraph>,
 }
 
@@ -63,10 +74,16 @@ fn bincode_config() -> impl bincode::config::Config {
 }
 
 impl RoadNetwork {
-    pub(crate) fn new(source: String, roads: Vec<Road>, graphs: Vec<ProfileGraph>) -> Self {
+    pub(crate) fn new(
+        source: String,
+        roads: Vec<Road>,
+        water: Vec<Water>,
+        graphs: Vec<ProfileGraph>,
+    ) -> Self {
         RoadNetwork {
             source,
             roads,
+            water,
             graphs,
         }
     }
