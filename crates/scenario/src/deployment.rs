@@ -208,6 +208,9 @@ pub struct DeploymentOptions {
     pub grid_size: Meters,
     /// A grid cell with fewer car-road nodes is countryside and gets no grid.
     pub min_nodes_per_grid: usize,
+    /// Existing workstations, `(id, name, location)`: used as given instead of placing
+    /// `n_workstations` new ones.
+    pub existing_workstations: Vec<(String, String, LonLat)>,
 }
 
 impl Default for DeploymentOptions {
@@ -218,6 +221,7 @@ impl Default for DeploymentOptions {
             n_units: 50,
             grid_size: Meters(500.0),
             min_nodes_per_grid: 15,
+            existing_workstations: Vec::new(),
         }
     }
 }
@@ -304,37 +308,61 @@ pub fn generate_deployment(
         });
     }
 
-    let station_nodes = cluster_centres(&xy, &sample, options.n_workstations, &mut rng);
-    let mean = mean_xy(sample.iter().map(|&v| xy[v as usize]));
-    let mut station_nodes = station_nodes;
-    station_nodes.sort_by(|&a, &b| {
-        distance_2(xy[a as usize], mean).total_cmp(&distance_2(xy[b as usize], mean))
-    });
-    let workstations: Vec<Workstation> = station_nodes
-        .iter()
-        .enumerate()
-        .map(|(index, &node)| Workstation {
-            id: WorkstationId(format!("WS-{:02}", index + 1)),
-            name: format!(
-                "Workstation {} ({})",
-                index + 1,
-                street_at(network, graph, node)
-            ),
-            category: if index < 2 {
-                WorkstationCategory::CounterTerror
-            } else {
-                WorkstationCategory::PublicSecurityPatrol
-            },
-            location: graph.position(node),
-            jurisdiction: None,
-            staffing: 8,
-        })
-        .collect();
-
-    let station_snaps: Vec<Snap> = workstations
-        .iter()
-        .map(|s| snap(graph, s.location, Meters(50.0)).expect("workstations sit on road nodes"))
-        .collect();
+    let category = |index: usize| {
+        if index < 2 {
+            WorkstationCategory::CounterTerror
+        } else {
+            WorkstationCategory::PublicSecurityPatrol
+        }
+    };
+    let workstations: Vec<Workstation> = if options.existing_workstations.is_empty() {
+        let mut station_nodes = cluster_centres(&xy, &sample, options.n_workstations, &mut rng);
+        let mean = mean_xy(sample.iter().map(|&v| xy[v as usize]));
+        station_nodes.sort_by(|&a, &b| {
+            distance_2(xy[a as usize], mean).total_cmp(&distance_2(xy[b as usize], mean))
+        });
+        station_nodes
+            .iter()
+            .enumerate()
+            .map(|(index, &node)| Workstation {
+                id: WorkstationId(format!("WS-{:02}", index + 1)),
+                name: format!(
+                    "Workstation {} ({})",
+                    index + 1,
+                    street_at(network, graph, node)
+                ),
+                category: category(index),
+                location: graph.position(node),
+                jurisdiction: None,
+                staffing: 8,
+            })
+            .collect()
+    } else {
+        options
+            .existing_workstations
+            .iter()
+            .enumerate()
+            .map(|(index, (id, name, location))| Workstation {
+                id: WorkstationId(id.clone()),
+                name: name.clone(),
+                category: category(index),
+                location: *location,
+                jurisdiction: None,
+                staffing: 8,
+            })
+            .collect()
+    };
+    let mut station_snaps: Vec<Snap> = Vec::with_capacity(workstations.len());
+    for station in &workstations {
+        let snapped =
+            snap(graph, station.location, roadnet::DEFAULT_MAX_SNAP).map_err(|error| {
+                ScenarioError::Deployment {
+                    source_name: "existing workstations".to_string(),
+                    problem: format!("workstation '{}': {error}", station.id),
+                }
+            })?;
+        station_snaps.push(snapped);
+    }
     let cell_snaps: Vec<Snap> = cells
         .iter()
         .map(|cell| {

@@ -185,3 +185,54 @@ fn bad_calls_name_the_line_and_the_value() {
         (IncidentCategory::PublicOrder, Priority::P2)
     );
 }
+
+#[test]
+fn existing_workstations_are_kept() {
+    let options = DeploymentOptions {
+        existing_workstations: vec![
+            (
+                "HD-01".into(),
+                "Bismarckplatz".into(),
+                LonLat::new(8.6931, 49.4094).unwrap(),
+            ),
+            (
+                "HD-02".into(),
+                "Hauptbahnhof".into(),
+                LonLat::new(8.6756, 49.4037).unwrap(),
+            ),
+            (
+                "HD-08".into(),
+                "Kirchheim".into(),
+                LonLat::new(8.6620, 49.3850).unwrap(),
+            ),
+        ],
+        ..DeploymentOptions::default()
+    };
+    let deployment = generate_deployment(fixtures::heidelberg(), &options, 1).unwrap();
+    let ids: Vec<&str> = deployment
+        .workstations
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(ids, ["HD-01", "HD-02", "HD-08"]);
+    assert_eq!(deployment.units.len(), 50);
+    assert!(deployment
+        .units
+        .iter()
+        .all(|u| ids.contains(&u.home.as_str())));
+    let far = DeploymentOptions {
+        existing_workstations: vec![(
+            "X".into(),
+            "Mannheim".into(),
+            LonLat::new(7.0, 49.0).unwrap(),
+        )],
+        ..DeploymentOptions::default()
+    };
+    let message = generate_deployment(fixtures::heidelberg(), &far, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("workstation 'X'") && message.contains("limit"),
+        "{message}"
+    );
+}
