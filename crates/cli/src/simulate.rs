@@ -45,6 +45,10 @@ pub struct SimulateArgs {
     pub units: usize,
     #[arg(long, default_value_t = 10)]
     pub workstations: usize,
+    /// Existing workstations for a generated deployment: CSV id,lon,lat (or GeoJSON points),
+    /// e.g. data/heidelberg-workstations.csv.
+    #[arg(long)]
+    pub stations: Option<PathBuf>,
     /// Write the deployment used (given or generated) to this TOML file.
     #[arg(long)]
     pub write_deployment: Option<PathBuf>,
@@ -160,10 +164,18 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let deployment = match &args.deployment {
         Some(path) => load_deployment(path)?,
         None => {
+            let existing_workstations = match &args.stations {
+                Some(path) => formats::points::read_points(path)?
+                    .into_iter()
+                    .map(|point| (point.id.clone(), point.id, point.position))
+                    .collect(),
+                None => Vec::new(),
+            };
             let options = DeploymentOptions {
                 name: format!("generated (seed {})", args.seed),
                 n_workstations: args.workstations,
                 n_units: args.units,
+                existing_workstations,
                 ..DeploymentOptions::default()
             };
             eprintln!(
