@@ -371,11 +371,18 @@ pub fn generate_deployment(
         })
         .collect();
     let nearest = nearest_station(graph, &station_snaps, &cell_snaps);
+    // Grids are numbered by row (south to north) and column (west to east) from 1.
+    let first_row = cells.iter().map(|c| c.row).min().unwrap_or(0);
+    let first_column = cells.iter().map(|c| c.column).min().unwrap_or(0);
     let mut grids = Vec::with_capacity(cells.len());
     for (cell, nearest) in cells.iter().zip(&nearest) {
         let station = nearest.map_or(0, |n| n.station);
         grids.push(PatrolGrid {
-            id: PatrolGridId(format!("G-{:02}-{:02}", cell.row, cell.column)),
+            id: PatrolGridId(format!(
+                "G-{:02}-{:02}",
+                cell.row - first_row + 1,
+                cell.column - first_column + 1
+            )),
             workstation: workstations[station].id.clone(),
             south_west: projection.to_lonlat([cell.column as f64 * size, cell.row as f64 * size]),
             north_east: projection.to_lonlat([

@@ -47,6 +47,8 @@ pub struct SimConfig {
     /// A call still waiting for its first unit this long after the decision is abandoned.
     pub max_queue_wait: Option<Seconds>,
     pub seed: u64,
+    /// A replayed call with a recorded dispatch time waits its recorded delay instead.
+    pub replay_recorded_dispatch: bool,
 }
 
 impl Default for SimConfig {
@@ -68,6 +70,7 @@ impl Default for SimConfig {
             preempt_p1: true,
             max_queue_wait: Some(Seconds::from_minutes(120.0)),
             seed: 1,
+            replay_recorded_dispatch: true,
         }
     }
 }
@@ -533,7 +536,11 @@ impl Simulation<'_, '_> {
             Event::Arrival { call } => {
                 let incident = self.world.incident(call as usize);
                 self.calls[call as usize].incident = Some(incident);
-                let decide = now + (self.config.dispatch_delay.0 * 1000.0).round() as i64;
+                let recorded = self.world.calls[call as usize].recorded.dispatched;
+                let decide = match recorded.filter(|_| self.config.replay_recorded_dispatch) {
+                    Some(dispatched) => dispatched.0.max(now),
+                    None => now + (self.config.dispatch_delay.0 * 1000.0).round() as i64,
+                };
                 self.schedule(decide, Event::Decide { call });
             }
             Event::Decide { call } => {

@@ -277,3 +277,36 @@ fn p1_calls_off_a_unit_driving_to_a_p4_call() {
     );
     assert!(without.calls[0].response < with.calls[0].response);
 }
+
+#[test]
+fn replayed_calls_keep_their_recorded_dispatch_delay() {
+    let network = fixtures::heidelberg();
+    let mut deployment = city(40, 4);
+    deployment.grids.clear();
+    let home = deployment.workstations[0].clone();
+    deployment
+        .units
+        .retain(|u| u.home == home.id && u.kind == UnitKind::PatrolCar);
+    deployment.units.truncate(1);
+    deployment.units[0].grid = None;
+    let call = |seconds: i64, dispatched: Option<i64>| CallRecord {
+        at: Timestamp(START.0 + seconds * 1000),
+        location: home.location,
+        category: IncidentCategory::Dispute,
+        priority: Priority::P3,
+        recorded: Recorded {
+            dispatched: dispatched.map(|d| Timestamp(START.0 + d * 1000)),
+            arrived: None,
+        },
+    };
+    let calls = vec![call(0, Some(300)), call(10_000, None)];
+    let world = prepare(network, &deployment, &calls, AfterCall::ReturnHome).unwrap();
+    let replayed = run(&world, &SimConfig::default());
+    assert_eq!(replayed.calls[0].response, Some(Seconds(300.0)));
+    assert_eq!(replayed.calls[1].response, Some(Seconds(60.0)));
+    let config = SimConfig {
+        replay_recorded_dispatch: false,
+        ..SimConfig::default()
+    };
+    assert_eq!(run(&world, &config).calls[0].response, Some(Seconds(60.0)));
+}
