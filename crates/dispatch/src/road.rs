@@ -1,7 +1,7 @@
 //! Road travel times from the road network: the production `TravelTimes`. Many units to one
 //! incident is one backward Dijkstra from the incident that stops once every unit's road is
-//! settled (faster than a CH bucket matrix for a single target and hundreds of units); fewer
-//! units or several targets use the CH matrix; a fleeing vehicle's reach is a bounded forward
+//! settled (faster than a CH bucket matrix for a single target and many units); fewer units or
+//! several targets use the CH matrix; a fleeing vehicle's reach is a bounded forward
 //! Dijkstra.
 
 use crate::recommend::{Travel, TravelError, TravelRows, TravelTimes};
@@ -23,10 +23,12 @@ pub struct RoadTravelTimes<N> {
     snaps: Mutex<HashMap<SnapKey, Result<Snap, String>>>,
 }
 
-/// From this many origins to one target, one backward Dijkstra beats the CH matrix (measured on
-/// Heidelberg: 1,000 cars in about 2 ms against 3 to 9 ms); below, the matrix wins, since the
-/// Dijkstra must settle the roads up to the farthest unit whatever their number.
-pub const MANY_TO_ONE_FROM: usize = 256;
+/// One backward Dijkstra to a single target settles the roads up to the farthest unit whatever
+/// their number; the CH matrix pays per unit. Measured on Heidelberg (car graph 55k nodes: 1,000
+/// units in about 2 to 3 ms by Dijkstra against 2 to 9 ms by matrix; foot graph 170k nodes: 100
+/// units in 26 ms by Dijkstra against 7 ms by matrix), the Dijkstra pays from one origin per this
+/// many graph nodes.
+pub const NODES_PER_ORIGIN_FOR_DIJKSTRA: usize = 200;
 
 /// A point by profile and the exact bits of its coordinates.
 type SnapKey = (Profile, u64, u64);
@@ -92,7 +94,8 @@ impl<N: Deref<Target = RoadNetwork>> TravelTimes for RoadTravelTimes<N> {
             .map(|origin| self.snap_cached(graph, *origin))
             .collect();
         let placed: Vec<Snap> = origin_snaps.iter().filter_map(|s| s.clone().ok()).collect();
-        if let ([target], true) = (target_snaps.as_slice(), placed.len() >= MANY_TO_ONE_FROM) {
+        let dijkstra_pays = placed.len() * NODES_PER_ORIGIN_FOR_DIJKSTRA >= graph.node_count();
+        if let ([target], true) = (target_snaps.as_slice(), dijkstra_pays) {
             let trips = many_to_one(graph, &placed, target);
             let mut trips = trips.into_iter();
             return Ok(origin_snaps

@@ -229,3 +229,41 @@ fn many_to_one_equals_the_contraction_hierarchy_matrix() {
         }
     }
 }
+
+#[test]
+fn a_table_for_many_units_keeps_each_unit_on_its_own_row() {
+    use dispatch::TravelTimes;
+    let graph = fixtures::heidelberg_graph(Profile::Car);
+    let mut origins: Vec<LonLat> = (0..graph.node_count() as u32)
+        .step_by(97)
+        .map(|node| graph.position(node))
+        .collect();
+    assert!(origins.len() * dispatch::road::NODES_PER_ORIGIN_FOR_DIJKSTRA >= graph.node_count());
+    origins.insert(3, point(9.5, 49.9));
+    let target = point(8.7000, 49.4118);
+    let rows = travel().table(Profile::Car, &origins, &[target]).unwrap();
+    assert_eq!(rows.len(), origins.len());
+    assert!(rows[3]
+        .as_ref()
+        .unwrap_err()
+        .contains("(9.500000, 49.900000)"));
+    let limit = roadnet::DEFAULT_MAX_SNAP;
+    let to = roadnet::snap(graph, target, limit).unwrap();
+    for (origin, row) in origins
+        .iter()
+        .zip(&rows)
+        .step_by(25)
+        .filter(|(_, row)| row.is_ok())
+    {
+        let from = roadnet::snap(graph, *origin, limit).unwrap();
+        let route = roadnet::route(graph, &from, &to).map(|route| route.seconds.0);
+        let trip = row.as_ref().unwrap()[0].map(|trip| trip.seconds.0);
+        match (route, trip) {
+            (Some(route), Some(trip)) => {
+                assert!((route - trip).abs() < 0.5, "{origin}: {route} vs {trip}")
+            }
+            (None, None) => {}
+            other => panic!("{origin}: {other:?}"),
+        }
+    }
+}
