@@ -123,8 +123,8 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
                         "{{\"year\": {}, \"added\": {}, \"objective\": {}, \"covered_weight\": {}, \"gap\": {}}}",
                         year.year,
                         ids(&instance, &year.added),
-                        number(year.solution.objective),
-                        number(covered(&year.solution)),
+                        rounded(year.solution.objective),
+                        rounded(covered(&year.solution)),
                         year.solution.gap.map(number).unwrap_or_else(|| "null".into()),
                     )
                 })
@@ -190,24 +190,30 @@ fn answer_line(instance: &Instance, solution: &Solution, covered: f64, seconds: 
     format!(
         "{{\"model\": {}, \"objective\": {}, \"selected\": {}, \"covered_weight\": {}, \"seconds\": {}, \"gap\": {}}}",
         serde_json::to_string(solution.model.name()).expect("a string serialises"),
-        number(solution.objective),
+        rounded(solution.objective),
         ids(instance, &solution.selected),
-        number(covered),
+        rounded(covered),
         number((seconds * 1000.0).round() / 1000.0),
         solution.gap.map(number).unwrap_or_else(|| "null".into()),
     )
 }
 
+/// A JSON array of site ids, spaced like the format document's example.
 fn ids(instance: &Instance, sites: &[usize]) -> String {
-    let ids: Vec<&str> = sites
+    let ids: Vec<String> = sites
         .iter()
-        .map(|&site| instance.sites()[site].id.as_str())
+        .map(|&site| serde_json::to_string(&instance.sites()[site].id).expect("strings serialise"))
         .collect();
-    serde_json::to_string(&ids).expect("strings serialise")
+    format!("[{}]", ids.join(", "))
 }
 
 fn number(value: f64) -> String {
     serde_json::to_string(&value).expect("numbers serialise")
+}
+
+/// Six decimals: hides summation noise (3607773.3999999957) without touching real digits.
+fn rounded(value: f64) -> String {
+    number((value * 1e6).round() / 1e6)
 }
 
 #[cfg(test)]
