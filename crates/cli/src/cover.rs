@@ -454,3 +454,57 @@ fn histogram_svg(files: &CoverageInstance, coverage: &Coverage) -> String {
     svg.push_str("</svg>");
     svg
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use formats::instance::{InstanceDemand, InstanceSite};
+
+    #[test]
+    fn counts_weight_within_each_limit_and_reports_offline() {
+        let position = LonLat::new(116.4, 39.9).unwrap();
+        let files = CoverageInstance {
+            demand: [("a", 1.0, 50.0), ("b", 2.0, 150.0), ("c", 4.0, 400.0)]
+                .iter()
+                .map(|&(id, weight, _)| InstanceDemand {
+                    id: id.into(),
+                    position,
+                    weight,
+                })
+                .chain([InstanceDemand {
+                    id: "d".into(),
+                    position: LonLat::new(116.41, 39.91).unwrap(),
+                    weight: 8.0,
+                }])
+                .collect(),
+            sites: vec![InstanceSite {
+                id: "s".into(),
+                position,
+                fixed: true,
+            }],
+            costs: Vec::new(),
+        };
+        let coverage = Coverage {
+            open: vec![0],
+            nearest: vec![Some(50.0), Some(150.0), Some(400.0), None],
+            total_weight: 15.0,
+        };
+        assert_eq!(coverage.covered(&files, 60.0), (1.0, 1));
+        assert_eq!(coverage.covered(&files, 180.0), (3.0, 2));
+        assert_eq!(coverage.covered(&files, 300.0), (3.0, 2));
+        let args = CoverArgs {
+            instance: PathBuf::from("city"),
+            open: Vec::new(),
+            minutes: vec![1.0, 3.0, 5.0],
+            html: None,
+            geojson: None,
+            list: 20,
+        };
+        let html = html_report(&args, &files, &coverage, &args.minutes, &[3, 2]);
+        assert_eq!(html.matches("<svg").count(), 3);
+        assert!(html.contains("<td>3 min</td><td>3.0</td><td>20.0 %</td><td>2</td>"));
+        assert!(html.contains("<td>d</td><td>8</td><td>unreachable</td>"));
+        // Self-contained: no scripts, styles or images fetched from anywhere.
+        assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
+    }
+}
