@@ -300,6 +300,7 @@ pub(crate) fn max_cover_bound(
 }
 
 /// An upper bound on covered weight and what it proves about single sites.
+#[cfg_attr(not(feature = "highs"), allow(dead_code))]
 pub(crate) struct CoverBound {
     pub value: f64,
     /// Candidates that no plan better than the incumbent opens.

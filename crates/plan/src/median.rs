@@ -206,6 +206,7 @@ pub(crate) fn median_bound(
 }
 
 /// A Lagrangian bound and what it proves about single sites.
+#[cfg_attr(not(feature = "highs"), allow(dead_code))]
 pub(crate) struct MedianBound {
     pub value: f64,
     /// Free sites that no plan better than the incumbent opens.
