@@ -648,7 +648,10 @@ async fn recommendation(
 ) -> Reply {
     principal.require(Need::Read)?;
     let id = parse_incident_id(&id)?;
-    ok(json!(rank_units(&state, &principal, id).await?))
+    let ranking = rank_units(&state, &principal, id).await?;
+    let body = json!(ranking);
+    state.remember_shown(&principal.label, ranking, clock::now());
+    ok(body)
 }
 
 #[derive(Deserialize, Default)]
@@ -679,7 +682,10 @@ async fn dispatch_units(
     };
     // The ranking is what the dispatcher saw; the dispatch itself is checked again on the state
     // under the lock, so a unit taken meanwhile is refused, not sent twice.
-    let ranking = rank_units(&state, &principal, id).await?;
+    let ranking = match state.take_shown(&principal.label, id, clock::now()) {
+        Some(shown) => shown,
+        None => rank_units(&state, &principal, id).await?,
+    };
     let (event, units) = state
         .commit(&principal.label, |projection| {
             let centre = &projection.centre;

@@ -3,8 +3,9 @@
 
 use crate::clock;
 use crate::error::ApiError;
-use dispatch::TravelTimes;
-use measure::Timestamp;
+use dispatch::{IncidentId, Recommendation, TravelTimes};
+use measure::{Seconds, Timestamp};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use store::{Change, Event, EventLog, Projection};
@@ -36,7 +37,13 @@ pub struct Shared {
     pub n_committed: AtomicU64,
     /// Bounds the rankings computed at once.
     pub rankings: tokio::sync::Semaphore,
+    /// The last ranking each token was shown per incident, so that the audit log records what the
+    /// dispatcher saw and the dispatch does not rank again.
+    shown: Mutex<HashMap<(String, IncidentId), (Timestamp, Recommendation)>>,
 }
+
+/// A ranking shown longer ago than this is computed afresh for the dispatch.
+pub const SHOWN_RANKING_FRESH: Seconds = Seconds(30.0);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -67,6 +74,7 @@ impl AppState {
             admin_token_hash,
             poisoned: AtomicBool::new(false),
             n_committed: AtomicU64::new(events.len() as u64),
+            shown: Mutex::new(HashMap::new()),
             rankings: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -179,6 +187,24 @@ impl AppState {
                 _ => Err(ApiError::storage_failed()),
             },
         }
+    }
+
+    pub fn remember_shown(&self, actor: &str, ranking: Recommendation, now: Timestamp) {
+        let mut shown = self.shared.shown.lock().expect("no panics under this lock");
+        shown.retain(|_, (at, _)| now.seconds_since(*at).0 <= SHOWN_RANKING_FRESH.0);
+        shown.insert((actor.to_string(), ranking.incident), (now, ranking));
+    }
+
+    /// The ranking `actor` was shown for `incident`, if it is fresh.
+    pub fn take_shown(
+        &self,
+        actor: &str,
+        incident: IncidentId,
+        now: Timestamp,
+    ) -> Option<Recommendation> {
+        let mut shown = self.shared.shown.lock().expect("no panics under this lock");
+        let (at, ranking) = shown.remove(&(actor.to_string(), incident))?;
+        (now.seconds_since(at).0 <= SHOWN_RANKING_FRESH.0).then_some(ranking)
     }
 
     pub fn is_poisoned(&self) -> bool {
