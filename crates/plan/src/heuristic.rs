@@ -2,7 +2,7 @@
 //! Lagrangian relaxation (or bisection with covering bounds for p-center) for the bound.
 
 use crate::cover::{max_cover, max_cover_bound, min_cover, min_cover_bound, CoverSets};
-use crate::median::{median_bound, median_search};
+use crate::median::{median_bound_with_fixing, median_search};
 use crate::{Instance, Method, Model, PlanError, Solution};
 
 /// How hard the heuristic works on its bound. More iterations tighten the gap and cost time
@@ -75,27 +75,38 @@ pub(crate) fn solve(
         }
         Model::PMedian { p } => {
             reach_everyone(instance, fixed, model)?;
-            let selected = median_search(instance, fixed, p, None);
-            let objective = crate::evaluate(instance, model, &selected);
-            if !objective.unreached.is_empty() {
+            let greedy = median_search(instance, fixed, p, None);
+            let greedy_objective = crate::evaluate(instance, model, &greedy);
+            if !greedy_objective.unreached.is_empty() {
                 return Err(PlanError::NoPlanForP {
                     model: model.name(),
                     p,
                 });
             }
-            let bound = median_bound(
+            let bound = median_bound_with_fixing(
                 instance,
                 fixed,
                 p,
-                &selected,
-                objective.objective,
+                &greedy,
+                greedy_objective.objective,
                 options.bound_iterations,
             );
+            // A second local search from the relaxation's own plan often ends lower.
+            let mut selected = greedy;
+            if bound.chosen.len() == p {
+                let relaxed = median_search(instance, fixed, p, Some(&bound.chosen));
+                let relaxed_objective = crate::evaluate(instance, model, &relaxed);
+                if relaxed_objective.unreached.is_empty()
+                    && relaxed_objective.objective < greedy_objective.objective
+                {
+                    selected = relaxed;
+                }
+            }
             Ok(Solution::scored(
                 instance,
                 model,
                 selected,
-                Some(bound),
+                Some(bound.value),
                 Method::Heuristic,
             ))
         }

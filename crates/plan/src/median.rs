@@ -191,20 +191,6 @@ pub(crate) fn median_search(
     (0..n_sites).filter(|&site| state.open[site]).collect()
 }
 
-/// Lagrangian lower bound on the p-median objective: relax "each point is assigned once" with a
-/// multiplier per point, starting from the costs in `selected`. Stops at `iterations` or once
-/// the bound meets `incumbent`.
-pub(crate) fn median_bound(
-    instance: &Instance,
-    fixed: &[bool],
-    p: usize,
-    selected: &[usize],
-    incumbent: f64,
-    iterations: usize,
-) -> f64 {
-    median_bound_with_fixing(instance, fixed, p, selected, incumbent, iterations).value
-}
-
 /// A Lagrangian bound and what it proves about single sites.
 #[cfg_attr(not(feature = "highs"), allow(dead_code))]
 pub(crate) struct MedianBound {
@@ -213,11 +199,17 @@ pub(crate) struct MedianBound {
     pub never_open: Vec<bool>,
     /// Free sites that every plan better than the incumbent opens.
     pub always_open: Vec<bool>,
+    /// The sites the relaxation opened at its best multipliers: often a good plan to search from.
+    pub chosen: Vec<usize>,
 }
 
-/// [`median_bound`], plus reduced-cost fixing at the best multipliers: forcing a site open (or
-/// closed) changes the relaxed optimum by a known amount; when that alone lifts the bound past
-/// the incumbent, the site's state is settled.
+/// Lagrangian lower bound on the p-median objective: relax "each point is assigned once" with a
+/// multiplier per point, starting from the costs in `selected`. Stops at `iterations` or once
+/// the bound meets `incumbent`.
+///
+/// Also reduced-cost fixing at the best multipliers: forcing a site open (or closed) changes the
+/// relaxed optimum by a known amount; when that alone lifts the bound past the incumbent, the
+/// site's state is settled.
 pub(crate) fn median_bound_with_fixing(
     instance: &Instance,
     fixed: &[bool],
@@ -229,6 +221,7 @@ pub(crate) fn median_bound_with_fixing(
     let n_sites = instance.sites().len();
     let n_demand = instance.demand().len();
     let mut best_site_value: Vec<f64> = Vec::new();
+    let mut best_chosen: Vec<usize> = Vec::new();
     let mut open = vec![false; n_sites];
     for &site in selected {
         open[site] = true;
@@ -287,6 +280,7 @@ pub(crate) fn median_bound_with_fixing(
         if !best.is_finite() || value > best + 1e-9 * best.abs().max(1.0) {
             best = value;
             best_site_value.clone_from(&site_value);
+            best_chosen.clone_from(&chosen);
             since_improvement = 0;
         } else {
             since_improvement += 1;
@@ -327,6 +321,7 @@ pub(crate) fn median_bound_with_fixing(
         value: best,
         never_open,
         always_open,
+        chosen: best_chosen,
     }
 }
 
