@@ -65,7 +65,16 @@ impl WitnessSearch {
         }
     }
 
-    fn run(&mut self, out: &[Vec<DynamicArc>], source: u32, avoid: u32, max_dist: Millis) {
+    /// Settles nodes from `source` around `avoid` until every target is settled, the distance
+    /// passes `max_dist` or the settle limit is hit.
+    fn run(
+        &mut self,
+        out: &[Vec<DynamicArc>],
+        source: u32,
+        avoid: u32,
+        max_dist: Millis,
+        targets: &[DynamicArc],
+    ) {
         for &v in &self.touched {
             self.dist[v as usize] = UNREACHABLE;
         }
@@ -75,14 +84,18 @@ impl WitnessSearch {
         self.touched.push(source);
         self.heap.push(Reverse((0, source)));
         let mut settled = 0;
+        let mut unsettled_targets = targets.iter().filter(|t| t.other != source).count();
         while let Some(Reverse((d, v))) = self.heap.pop() {
             if d > self.dist[v as usize] {
                 continue;
             }
-            if d > max_dist || settled >= WITNESS_SETTLE_LIMIT {
+            if d > max_dist || settled >= WITNESS_SETTLE_LIMIT || unsettled_targets == 0 {
                 break;
             }
             settled += 1;
+            if targets.iter().any(|t| t.other == v) {
+                unsettled_targets -= 1;
+            }
             for arc in &out[v as usize] {
                 if arc.other == avoid {
                     continue;
@@ -130,6 +143,7 @@ impl Contraction {
                 into.other,
                 v,
                 into.millis.saturating_add(max_out),
+                &self.out[v_index],
             );
             for outgoing in &self.out[v_index] {
                 if outgoing.other == into.other {

@@ -151,17 +151,16 @@ pub fn matrix(graph: &ProfileGraph, sources: &[Snap], targets: &[Snap]) -> Matri
 
     let spaces: Vec<Vec<(u32, Millis, f32)>> = targets
         .par_iter()
-        .map_init(
-            || UpwardSearch::new(n),
-            |search, target| {
+        .map(|target| {
+            with_searches(graph, |_, backward| {
                 search_space(
                     graph,
-                    search,
+                    backward,
                     &target.arrival_seeds(graph),
                     Direction::Backward,
                 )
-            },
-        )
+            })
+        })
         .collect();
     let mut first = vec![0u32; n + 1];
     for space in &spaces {
@@ -203,9 +202,8 @@ pub fn matrix(graph: &ProfileGraph, sources: &[Snap], targets: &[Snap]) -> Matri
 
     let rows: Vec<(Vec<Millis>, Vec<f32>)> = sources
         .par_iter()
-        .map_init(
-            || UpwardSearch::new(n),
-            |search, source| {
+        .map(|source| {
+            with_searches(graph, |search, _| {
                 let mut millis = vec![UNREACHABLE; n_targets];
                 let mut meters = vec![0f32; n_targets];
                 for (v, d, m) in search_space(
@@ -238,8 +236,8 @@ pub fn matrix(graph: &ProfileGraph, sources: &[Snap], targets: &[Snap]) -> Matri
                     }
                 }
                 (millis, meters)
-            },
-        )
+            })
+        })
         .collect();
     let mut matrix = Matrix {
         n_sources,
