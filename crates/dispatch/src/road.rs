@@ -133,16 +133,7 @@ impl<N: Deref<Target = RoadNetwork>> TravelTimes for RoadTravelTimes<N> {
     ) -> Result<Vec<(LonLat, Seconds)>, TravelError> {
         let graph = self.graph(profile)?;
         let start = self.snap(graph, origin)?;
-        let origins: Vec<Origin> = start
-            .departure_points(graph)
-            .into_iter()
-            .map(|(node, millis, meters)| Origin {
-                node,
-                millis,
-                meters,
-                label: 0,
-            })
-            .collect();
+        let origins: Vec<Origin> = start.departure_origins(graph, 0);
         let limit = (within.0 * 1000.0)
             .round()
             .clamp(0.0, u32::MAX as f64 - 1.0) as u32;

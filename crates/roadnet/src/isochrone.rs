@@ -34,16 +34,7 @@ type Piece = ([f64; 2], [f64; 2]);
 /// The areas reachable from `origin` within each of `limits`.
 pub fn isochrone(graph: &ProfileGraph, origin: &Snap, limits: &[Seconds]) -> Vec<Isochrone> {
     let max_limit = limits.iter().map(|l| to_millis(*l)).max().unwrap_or(0);
-    let origins: Vec<Origin> = origin
-        .departure_points(graph)
-        .into_iter()
-        .map(|(node, millis, meters)| Origin {
-            node,
-            millis,
-            meters,
-            label: 0,
-        })
-        .collect();
+    let origins: Vec<Origin> = origin.departure_origins(graph, 0);
     let tree = forward_search(graph, &origins, max_limit);
     limits
         .iter()

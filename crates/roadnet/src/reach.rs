@@ -24,17 +24,7 @@ pub fn nearest_station(
     let origins: Vec<Origin> = stations
         .iter()
         .enumerate()
-        .flat_map(|(label, station)| {
-            station
-                .departure_points(graph)
-                .into_iter()
-                .map(move |(node, millis, meters)| Origin {
-                    node,
-                    millis,
-                    meters,
-                    label: label as u32,
-                })
-        })
+        .flat_map(|(label, station)| station.departure_origins(graph, label as u32))
         .collect();
     let tree = forward_search(graph, &origins, UNREACHABLE - 1);
     let mut stations_on_segment: HashMap<(u32, u32), Vec<usize>> = HashMap::new();

@@ -3,6 +3,7 @@
 //! times.
 
 use crate::ch::Seed;
+use crate::dijkstra::Origin;
 use crate::graph::{Millis, ProfileGraph};
 use crate::profile::Profile;
 use measure::{LocalProjection, LonLat, Meters};
@@ -114,6 +115,19 @@ impl Snap {
         seeds
             .into_iter()
             .map(|(node, (millis, meters))| (node, millis, meters))
+            .collect()
+    }
+
+    /// The same as [`Snap::departure_points`], as origins of a Dijkstra search labelled `label`.
+    pub fn departure_origins(&self, graph: &ProfileGraph, label: u32) -> Vec<Origin> {
+        self.departure_points(graph)
+            .into_iter()
+            .map(|(node, millis, meters)| Origin {
+                node,
+                millis,
+                meters,
+                label,
+            })
             .collect()
     }
 

@@ -24,16 +24,7 @@ fn random_snaps(graph: &ProfileGraph, count: usize, seed: u64) -> Vec<Snap> {
 
 /// Reference: Dijkstra from the source's departures, read at the target's arrivals.
 fn dijkstra_tree(graph: &ProfileGraph, source: &Snap) -> ShortestPathTree {
-    let origins: Vec<Origin> = source
-        .departure_points(graph)
-        .into_iter()
-        .map(|(node, millis, meters)| Origin {
-            node,
-            millis,
-            meters,
-            label: 0,
-        })
-        .collect();
+    let origins: Vec<Origin> = source.departure_origins(graph, 0);
     forward_search(graph, &origins, UNREACHABLE - 1)
 }
 

@@ -100,16 +100,7 @@ impl<'a> ProfileTable<'a> {
         let trees: Vec<(Vec<Millis>, Vec<f32>, Vec<Millis>)> = origins
             .par_iter()
             .map(|origin| {
-                let starts: Vec<Origin> = origin
-                    .departure_points(graph)
-                    .into_iter()
-                    .map(|(node, millis, meters)| Origin {
-                        node,
-                        millis,
-                        meters,
-                        label: 0,
-                    })
-                    .collect();
+                let starts: Vec<Origin> = origin.departure_origins(graph, 0);
                 let tree = forward_search(graph, &starts, UNREACHABLE - 1);
                 let backward = backward_search(graph, &origin.arrival_points(graph));
                 (tree.millis, tree.meters, backward)
