@@ -2,8 +2,10 @@
 //! distance and a GCJ-02 point never for a WGS-84 one.
 
 mod china;
+mod civil;
 
 pub use china::{bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02, CoordinateSystem};
+pub use civil::CivilTime;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

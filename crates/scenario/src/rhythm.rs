@@ -1,4 +1,4 @@
-//! The time-of-day rhythm of emergency calls, and UTC civil time without a date library.
+//! The time-of-day rhythm of emergency calls, and the calls files' UTC time format.
 //!
 //! `SEATTLE_HOURLY_WEIGHTS` is derived from a real 911 call log: 41,217 calls arriving at the
 //! Seattle Police Department PSAP in September 2020 (`seattle_pd_psap_call_log_2020-09.csv`, from
@@ -20,34 +20,6 @@ const MILLIS_PER_DAY: i64 = 86_400_000;
 /// The hour of day (0..24) of a timestamp taken as local time.
 pub fn hour_of_day(at: Timestamp) -> usize {
     (at.0.rem_euclid(MILLIS_PER_DAY) / 3_600_000) as usize
-}
-
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS` (a space may replace the `T`; a trailing `Z` is allowed), as UTC.
@@ -72,21 +44,22 @@ pub fn parse_time(text: &str) -> Option<Timestamp> {
     if !valid || date_parts.next().is_some() || time_parts.next().is_some() {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    let millis = ((days * 24 + hour) * 60 + minute) * 60_000 + (second * 1000.0).round() as i64;
-    Some(Timestamp(millis))
+    Some(Timestamp::from_civil(
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        (second * 1000.0).round() as i64,
+    ))
 }
 
 /// Formats a timestamp as `YYYY-MM-DDTHH:MM:SS` (UTC, whole seconds).
 pub fn format_time(at: Timestamp) -> String {
-    let days = at.0.div_euclid(MILLIS_PER_DAY);
-    let seconds = at.0.rem_euclid(MILLIS_PER_DAY) / 1000;
-    let (year, month, day) = civil_from_days(days);
+    let c = at.civil();
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
     )
 }
 
