@@ -1,6 +1,6 @@
 //! Deployments (警力部署): where the workstations are, which units each has, the patrol grids they
-//! walk or drive, and the key places and must-visit points; generated from a seed for any city
-//! graph, and written to and read from a TOML file.
+//! walk or drive, and the places they guard (key places, must-visit points, must-patrol lines);
+//! generated from a seed for any city graph, and written to and read from a TOML file.
 
 use crate::error::ScenarioError;
 use crate::lattice::{self, Cell};
@@ -284,7 +284,7 @@ const CLUSTER_ROUNDS: usize = 20;
 const STATION_SNAP: Meters = Meters(100.0);
 
 /// A lattice square of `grid_size` and the car-road nodes in it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct LatticeCell {
     row: i64,
     column: i64,
@@ -296,7 +296,10 @@ struct LatticeCell {
 /// A believable deployment for the city: workstations at the centres of road density (weighted
 /// k-means on car-road nodes, so the built-up area gets them), units of every kind spread over
 /// them, square patrol grids over the built-up cells, each guarded by the workstation nearest by
-/// road, and key places and must-visit points in the busiest grids.
+/// road and then reassigned so that each workstation's grids are one piece without holes (cells
+/// a sector encloses become its grids, even without roads; see [`Deployment::jurisdictions`]),
+/// key places and must-visit points in the busiest grids, and must-patrol lines along the roads
+/// between them.
 pub fn generate_deployment(
     network: &RoadNetwork,
     options: &DeploymentOptions,
@@ -429,6 +432,7 @@ pub fn generate_deployment(
         .zip(&nearest)
         .map(|(cell, nearest)| ((cell.row, cell.column), nearest.map_or(0, |n| n.station)))
         .collect();
+    // A sector's main piece is the one holding its workstation.
     let anchors: Vec<Option<Cell>> = workstations
         .iter()
         .map(|station| {
@@ -437,7 +441,6 @@ pub fn generate_deployment(
         })
         .collect();
     lattice::repair_sectors(&mut owner, &anchors);
-    let node_counts = lattice_cells(&xy, size);
     let built_up_nodes: BTreeMap<Cell, usize> = cells
         .iter()
         .map(|cell| ((cell.row, cell.column), cell.n_nodes))
@@ -464,10 +467,9 @@ pub fn generate_deployment(
 
     let units = plan_units(&workstations, &grids, &patrol_weights, options.n_units);
 
-    let mut busiest: Vec<&LatticeCell> = owner
-        .keys()
-        .filter(|cell| built_up_nodes.contains_key(cell))
-        .filter_map(|cell| node_counts.get(cell))
+    let mut busiest: Vec<&LatticeCell> = cells
+        .iter()
+        .filter(|cell| owner.contains_key(&(cell.row, cell.column)))
         .collect();
     busiest.sort_by_key(|cell| (std::cmp::Reverse(cell.n_nodes), cell.central_node.0));
     let places = generate_places(network, graph, &busiest);
@@ -686,8 +688,8 @@ fn cluster_centres(xy: &[[f64; 2]], sample: &[u32], k: usize, rng: &mut ChaCha8R
         .collect()
 }
 
-/// Every lattice cell holding a car-road node.
-fn lattice_cells(xy: &[[f64; 2]], size: f64) -> BTreeMap<Cell, LatticeCell> {
+fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<LatticeCell> {
+    let size = options.grid_size.0;
     let mut cells: BTreeMap<Cell, LatticeCell> = BTreeMap::new();
     for (node, p) in xy.iter().enumerate() {
         let (row, column) = ((p[1] / size).floor() as i64, (p[0] / size).floor() as i64);
@@ -705,10 +707,6 @@ fn lattice_cells(xy: &[[f64; 2]], size: f64) -> BTreeMap<Cell, LatticeCell> {
         }
     }
     cells
-}
-
-fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<LatticeCell> {
-    lattice_cells(xy, options.grid_size.0)
         .into_values()
         .filter(|cell| cell.n_nodes >= options.min_nodes_per_grid)
         .collect()
