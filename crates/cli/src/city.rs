@@ -23,7 +23,7 @@ pub struct CityArgs {
     pub max_snap: f64,
     /// Demand points: CSV id,lon,lat[,weight] (past calls, population proxies, key places).
     /// Without it, demand is generated from the road network (see --demand-spacing).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "graph")]
     pub demand: Option<PathBuf>,
     /// Generated demand: one point per square of this side (metres) holding car roads, at the
     /// road node nearest the square's centre, weighted by the km of car road in the square.
