@@ -23,7 +23,7 @@ pub struct CityArgs {
     pub max_snap: f64,
     /// Demand points: CSV id,lon,lat[,weight] (past calls, population proxies, key places).
     /// Without it, demand is generated from the road network (see --demand-spacing).
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub demand: Option<PathBuf>,
     /// Generated demand: one point per square of this side (metres) holding car roads, at the
     /// road node nearest the square's centre, weighted by the km of car road in the square.
@@ -100,6 +100,23 @@ impl City {
             ),
         }
     }
+}
+
+/// Refuses city flags next to `--instance`, whose files already hold demand, sites and times.
+pub fn refuse_with_instance(flags: &[(&str, bool)]) -> Result<()> {
+    let given: Vec<&str> = flags
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(flag, _)| *flag)
+        .collect();
+    if !given.is_empty() {
+        bail!(
+            "{} {} only to a city (--graph); an --instance directory already holds demand, sites and travel times",
+            given.join(", "),
+            if given.len() == 1 { "applies" } else { "apply" }
+        );
+    }
+    Ok(())
 }
 
 pub fn positive(flag: &str, value: f64) -> Result<()> {

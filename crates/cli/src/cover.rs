@@ -4,7 +4,7 @@
 //! grids, and a self-contained HTML report (map, coverage curve, histogram) that needs no
 //! internet.
 
-use crate::city::{positive, City, CityArgs};
+use crate::city::{positive, refuse_with_instance, City, CityArgs};
 use crate::site::plan_instance;
 use anyhow::{bail, Context, Result};
 use formats::geojson;
@@ -30,14 +30,14 @@ pub struct CoverArgs {
     #[command(flatten)]
     pub city: CityArgs,
     /// Existing workstations on the city: CSV id,lon,lat (or GeoJSON points with an id).
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub stations: Option<PathBuf>,
     /// Unit home positions on the city, CSV id,lon,lat: responses start there too.
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub units: Option<PathBuf>,
     /// Deployment TOML: its patrol grids and key places, and its workstations when --stations
     /// is not given.
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub deployment: Option<PathBuf>,
     /// Side of the square patrol grids laid over the built-up city when no deployment gives
     /// grids (metres), as `pingan simulate` lays them.
@@ -45,11 +45,11 @@ pub struct CoverArgs {
     pub grid_size: f64,
     /// Key places: CSV id,lon,lat,kind[,name] with kind key_place (重点部位) or must_visit
     /// (必巡点).
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub key_places: Option<PathBuf>,
     /// Instance mode: site ids to treat as open, comma-separated (default: the fixed sites,
     /// i.e. today's stations). Pass the "selected" list of `pingan site` to see a plan.
-    #[arg(long, value_delimiter = ',', requires = "instance")]
+    #[arg(long, value_delimiter = ',')]
     pub open: Vec<String>,
     /// Time limits in minutes, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [1.0, 3.0, 5.0])]
@@ -403,6 +403,13 @@ pub fn run(args: CoverArgs) -> Result<()> {
 }
 
 fn instance_report(args: &CoverArgs, directory: &Path, minutes: Vec<f64>) -> Result<Report> {
+    refuse_with_instance(&[
+        ("--demand", args.city.demand.is_some()),
+        ("--stations", args.stations.is_some()),
+        ("--units", args.units.is_some()),
+        ("--deployment", args.deployment.is_some()),
+        ("--key-places", args.key_places.is_some()),
+    ])?;
     let files = formats::instance::read_instance(directory)?;
     let instance = plan_instance(&files)
         .with_context(|| format!("{} is not a valid instance", directory.display()))?;
@@ -471,6 +478,9 @@ const NO_STATIONS: &str =
 const KEY_PLACE_KINDS: [&str; 2] = ["key_place", "must_visit"];
 
 fn city_report(args: &CoverArgs, minutes: Vec<f64>) -> Result<Report> {
+    if !args.open.is_empty() {
+        bail!("--open picks sites of an --instance; on a city, give the open stations with --stations");
+    }
     positive("--grid-size", args.grid_size)?;
     let city = City::load(&args.city)?;
     let graph = city.graph();

@@ -3,7 +3,7 @@
 //! the one JSON line shared/formats/coverage-instance.md defines so answers compare across tools.
 //! `--write-instance` writes a city's instance in that format.
 
-use crate::city::{positive, road_points, travel_times, City, CityArgs};
+use crate::city::{positive, refuse_with_instance, road_points, travel_times, City, CityArgs};
 use anyhow::{bail, Context};
 use formats::instance::{CoverageInstance, InstanceCost, InstanceDemand, InstanceSite};
 use formats::points::read_points;
@@ -43,20 +43,20 @@ pub struct SiteArgs {
     pub city: CityArgs,
     /// Candidate sites on the city: CSV id,lon,lat. Without it, candidates are generated on the
     /// roads, one per --spacing square.
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub candidates: Option<PathBuf>,
     /// Generated candidates: one per square of this side (metres) holding streets, at the street
     /// node nearest its centre.
     #[arg(long, value_name = "METERS", default_value_t = 500.0)]
     pub spacing: f64,
     /// Existing stations, CSV id,lon,lat: always open and counted toward --p.
-    #[arg(long, value_name = "FILE", requires = "graph")]
+    #[arg(long, value_name = "FILE")]
     pub fixed: Option<PathBuf>,
     /// Road times longer than this (seconds) are left out of the city's instance: unreachable.
     #[arg(long, value_name = "SECONDS", default_value_t = 1800.0)]
     pub max_seconds: f64,
     /// Write the city's instance (demand.csv, sites.csv, cost.csv) into this directory.
-    #[arg(long, value_name = "DIR", requires = "graph")]
+    #[arg(long, value_name = "DIR")]
     pub write_instance: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub model: ModelName,
@@ -83,10 +83,18 @@ pub struct SiteArgs {
 
 pub fn run(args: SiteArgs) -> anyhow::Result<()> {
     let (files, source) = match &args.instance {
-        Some(directory) => (
-            formats::instance::read_instance(directory)?,
-            directory.display().to_string(),
-        ),
+        Some(directory) => {
+            refuse_with_instance(&[
+                ("--demand", args.city.demand.is_some()),
+                ("--candidates", args.candidates.is_some()),
+                ("--fixed", args.fixed.is_some()),
+                ("--write-instance", args.write_instance.is_some()),
+            ])?;
+            (
+                formats::instance::read_instance(directory)?,
+                directory.display().to_string(),
+            )
+        }
         None => {
             let files = city_instance(&args)?;
             if let Some(directory) = &args.write_instance {

@@ -355,6 +355,17 @@ fn bad_city_input_gets_a_clear_error() {
         ),
         "{message}"
     );
+    let message = fail(&[
+        "cover",
+        "--instance",
+        &path("any-instance"),
+        "--stations",
+        &stations(),
+    ]);
+    assert!(
+        message.contains("--stations applies only to a city (--graph)"),
+        "{message}"
+    );
     let message = fail(&["site", "--model", "lscp", "--radius", "60"]);
     assert!(
         message.contains("--graph") || message.contains("--instance"),
