@@ -551,6 +551,7 @@ fn pmedian(
         &warm.selected,
         warm.objective,
         options.heuristic.bound_iterations.max(300),
+        &|| options.remaining() <= 0.0,
     );
     let lagrangian = settled.value;
     let mut warm_open = vec![false; n_sites];
