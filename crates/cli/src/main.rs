@@ -2,6 +2,7 @@
 //! live here; the work is done by the library crates.
 
 mod bench;
+mod city;
 mod cover;
 mod demo;
 mod roads;
@@ -40,10 +41,12 @@ enum Command {
     Bench(bench::BenchArgs),
     /// The dispatch server: REST, WebSocket feed, MQTT positions, durable event log.
     Serve(serve::ServeArgs),
-    /// Where the next workstations go: LSCP, MCLP, p-median or p-center on a coverage instance.
+    /// Where the next workstations go: LSCP, MCLP, p-median or p-center on a city or a coverage
+    /// instance, exact (MIP) or heuristic, with the proven gap; phased plans year by year.
     Site(site::SiteArgs),
-    /// Who is inside the rapid-response circles: coverage within 1/3/5 minutes on a coverage
-    /// instance, uncovered points, GeoJSON and an HTML report.
+    /// Who is inside the rapid-response circles: coverage within 1/3/5 minutes overall and per
+    /// patrol grid on a city or a coverage instance, uncovered key places, GeoJSON and an HTML
+    /// report.
     Cover(cover::CoverArgs),
     /// Response simulation: replay or generate calls against a deployment, with dispatch's own
     /// rules; call-to-arrival, queues, utilisation, comparisons and an HTML report.

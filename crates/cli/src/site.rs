@@ -1,9 +1,13 @@
-//! `pingan site`: where the next workstations go, on a coverage-instance directory, printing the
-//! one JSON line shared/formats/coverage-instance.md defines so answers compare across tools.
+//! `pingan site`: where the next workstations go, on a city (demand and candidates from files
+//! or generated on the roads, road travel times) or on a coverage-instance directory, printing
+//! the one JSON line shared/formats/coverage-instance.md defines so answers compare across tools.
+//! `--write-instance` writes a city's instance in that format.
 
+use crate::city::{positive, refuse_with_instance, road_points, travel_times, City, CityArgs};
 use anyhow::{bail, Context};
-use formats::instance::CoverageInstance;
-use measure::Seconds;
+use formats::instance::{CoverageInstance, InstanceCost, InstanceDemand, InstanceSite};
+use formats::points::read_points;
+use measure::{Meters, Seconds};
 use plan::{
     CandidateSite, DemandPoint, ExactOptions, HeuristicOptions, Instance, Model, Phases, Solution,
     Solver, Travel,
@@ -26,9 +30,34 @@ pub enum ModelName {
 
 #[derive(clap::Args, Debug)]
 pub struct SiteArgs {
-    /// Coverage-instance directory holding demand.csv, sites.csv and cost.csv.
+    /// Coverage-instance directory holding demand.csv, sites.csv and cost.csv (instead of a
+    /// city given with --graph).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "graph",
+        required_unless_present = "graph"
+    )]
+    pub instance: Option<PathBuf>,
+    #[command(flatten)]
+    pub city: CityArgs,
+    /// Candidate sites on the city: CSV id,lon,lat. Without it, candidates are generated on the
+    /// roads, one per --spacing square.
+    #[arg(long, value_name = "FILE")]
+    pub candidates: Option<PathBuf>,
+    /// Generated candidates: one per square of this side (metres) holding streets, at the street
+    /// node nearest its centre.
+    #[arg(long, value_name = "METERS", default_value_t = 500.0)]
+    pub spacing: f64,
+    /// Existing stations, CSV id,lon,lat: always open and counted toward --p.
+    #[arg(long, value_name = "FILE")]
+    pub fixed: Option<PathBuf>,
+    /// Road times longer than this (seconds) are left out of the city's instance: unreachable.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800.0)]
+    pub max_seconds: f64,
+    /// Write the city's instance (demand.csv, sites.csv, cost.csv) into this directory.
     #[arg(long, value_name = "DIR")]
-    pub instance: PathBuf,
+    pub write_instance: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub model: ModelName,
     /// Sites to open, fixed ones included (mclp, pmedian, pcenter).
@@ -53,7 +82,37 @@ pub struct SiteArgs {
 }
 
 pub fn run(args: SiteArgs) -> anyhow::Result<()> {
-    let instance = load_instance(&args.instance)?;
+    let (files, source) = match &args.instance {
+        Some(directory) => {
+            refuse_with_instance(&[
+                ("--demand", args.city.demand.is_some()),
+                ("--candidates", args.candidates.is_some()),
+                ("--fixed", args.fixed.is_some()),
+                ("--write-instance", args.write_instance.is_some()),
+            ])?;
+            (
+                formats::instance::read_instance(directory)?,
+                directory.display().to_string(),
+            )
+        }
+        None => {
+            let files = city_instance(&args)?;
+            if let Some(directory) = &args.write_instance {
+                formats::instance::write_instance(directory, &files)?;
+                eprintln!(
+                    "wrote {} demand points, {} sites and {} travel times to {}",
+                    files.demand.len(),
+                    files.sites.len(),
+                    files.costs.len(),
+                    directory.display()
+                );
+            }
+            let graph = args.city.graph.as_ref().expect("city mode has a graph");
+            (files, graph.display().to_string())
+        }
+    };
+    let instance =
+        plan_instance(&files).with_context(|| format!("{source} is not a valid instance"))?;
     let radius = args.radius.map(Seconds);
     let need_p = |name: &str| {
         args.p
@@ -98,13 +157,7 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
         }
         _ => solution.covered_weight,
     };
-    let context = || {
-        format!(
-            "cannot plan {} on {}",
-            model.name(),
-            args.instance.display()
-        )
-    };
+    let context = || format!("cannot plan {} on {source}", model.name());
     match (args.years, args.per_year) {
         (Some(years), Some(per_year)) => {
             let plan = plan::solve_phased(&instance, model, Phases { years, per_year }, &solver)
@@ -120,12 +173,13 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|year| {
                     format!(
-                        "{{\"year\": {}, \"added\": {}, \"objective\": {}, \"covered_weight\": {}, \"gap\": {}}}",
+                        "{{\"year\": {}, \"added\": {}, \"objective\": {}, \"covered_weight\": {}, \"gap\": {}, \"coverage\": {}}}",
                         year.year,
                         ids(&instance, &year.added),
                         rounded(year.solution.objective),
                         rounded(covered(&year.solution)),
                         year.solution.gap.map(number).unwrap_or_else(|| "null".into()),
+                        coverage_json(&instance, &year.solution.selected),
                     )
                 })
                 .collect();
@@ -148,8 +202,108 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Shares of the weight within 1, 3 and 5 minutes of `selected`, as a JSON array.
+fn coverage_json(instance: &Instance, selected: &[usize]) -> String {
+    let total = instance.total_weight();
+    let shares: Vec<String> = [1.0, 3.0, 5.0]
+        .iter()
+        .map(|&minutes| {
+            let covered = plan::coverage(instance, selected, Seconds::from_minutes(minutes));
+            let share = if total > 0.0 { covered / total } else { 0.0 };
+            format!(
+                "{{\"minutes\": {}, \"share\": {}}}",
+                number(minutes),
+                rounded(share)
+            )
+        })
+        .collect();
+    format!("[{}]", shares.join(", "))
+}
+
+/// The city's siting instance: demand (read or generated), the fixed stations and the
+/// candidates (read or generated) with road travel times from each site to each demand point
+/// up to --max-seconds.
+fn city_instance(args: &SiteArgs) -> anyhow::Result<CoverageInstance> {
+    positive("--spacing", args.spacing)?;
+    positive("--max-seconds", args.max_seconds)?;
+    let city = City::load(&args.city)?;
+    let graph = city.graph();
+    let demand = city.demand(&args.city)?;
+    let demand_file = args
+        .city
+        .demand
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("generated demand"));
+    let demand_snaps = city.snap_all(&demand, &demand_file, "demand point")?;
+    let mut sites: Vec<InstanceSite> = Vec::new();
+    let mut site_snaps = Vec::new();
+    if let Some(path) = &args.fixed {
+        let stations = read_points(path)?;
+        site_snaps.extend(city.snap_all(&stations, path, "station")?);
+        sites.extend(stations.into_iter().map(|station| InstanceSite {
+            id: station.id,
+            position: station.position,
+            fixed: true,
+        }));
+    }
+    match &args.candidates {
+        Some(path) => {
+            let candidates = read_points(path)?;
+            site_snaps.extend(city.snap_all(&candidates, path, "candidate site")?);
+            sites.extend(candidates.into_iter().map(|site| InstanceSite {
+                id: site.id,
+                position: site.position,
+                fixed: false,
+            }));
+        }
+        None => {
+            let generated = road_points(&city.network, graph, Meters(args.spacing));
+            let generated: Vec<formats::points::NamedPoint> = generated
+                .into_iter()
+                .enumerate()
+                .map(|(index, point)| formats::points::NamedPoint {
+                    id: format!("C-{:04}", index + 1),
+                    position: point.position,
+                    weight: None,
+                })
+                .collect();
+            site_snaps.extend(city.snap_all(
+                &generated,
+                Path::new("generated candidates"),
+                "candidate site",
+            )?);
+            sites.extend(generated.into_iter().map(|site| InstanceSite {
+                id: site.id,
+                position: site.position,
+                fixed: false,
+            }));
+        }
+    }
+    let costs = travel_times(graph, &site_snaps, &demand_snaps, Seconds(args.max_seconds))
+        .into_iter()
+        .map(|(demand, site, seconds)| InstanceCost {
+            demand,
+            site,
+            seconds,
+        })
+        .collect();
+    Ok(CoverageInstance {
+        demand: demand
+            .into_iter()
+            .map(|point| InstanceDemand {
+                id: point.id,
+                position: point.position,
+                weight: point.weight.unwrap_or(1.0),
+            })
+            .collect(),
+        sites,
+        costs,
+    })
+}
+
 /// Reads a coverage-instance directory into the planner's instance.
-pub fn load_instance(directory: &Path) -> anyhow::Result<Instance> {
+#[cfg(test)]
+fn load_instance(directory: &Path) -> anyhow::Result<Instance> {
     let files = formats::instance::read_instance(directory)?;
     plan_instance(&files)
         .with_context(|| format!("{} is not a valid instance", directory.display()))

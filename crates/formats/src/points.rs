@@ -38,6 +38,51 @@ pub fn read_points_csv(path: &Path) -> Result<Vec<NamedPoint>, FormatError> {
 
 /// Parses point CSV text; `path` only names the file in errors.
 pub fn parse_points_csv(path: &Path, text: &str) -> Result<Vec<NamedPoint>, FormatError> {
+    Ok(parse_rows(path, text, None)?
+        .into_iter()
+        .map(|tagged| tagged.point)
+        .collect())
+}
+
+/// A point with a kind from a fixed list, e.g. a key place (`key_place`, `must_visit`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedPoint {
+    pub point: NamedPoint,
+    /// One of the allowed tags, as written in the file.
+    pub tag: String,
+    /// The optional `name` column; empty when absent.
+    pub name: String,
+}
+
+/// Reads a CSV with header `id,lon,lat,<tag_column>` and optional `weight` and `name` columns;
+/// every tag must be one of `allowed`.
+pub fn read_tagged_points_csv(
+    path: &Path,
+    tag_column: &str,
+    allowed: &[&str],
+) -> Result<Vec<TaggedPoint>, FormatError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FormatError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    parse_rows(path, &text, Some((tag_column, allowed)))
+}
+
+/// Parses tagged point CSV text; `path` only names the file in errors.
+pub fn parse_tagged_points_csv(
+    path: &Path,
+    text: &str,
+    tag_column: &str,
+    allowed: &[&str],
+) -> Result<Vec<TaggedPoint>, FormatError> {
+    parse_rows(path, text, Some((tag_column, allowed)))
+}
+
+fn parse_rows(
+    path: &Path,
+    text: &str,
+    tag: Option<(&str, &[&str])>,
+) -> Result<Vec<TaggedPoint>, FormatError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -47,18 +92,27 @@ pub fn parse_points_csv(path: &Path, text: &str) -> Result<Vec<NamedPoint>, Form
         .map_err(|e| FormatError::invalid(path, 1, 0, format!("unreadable header: {e}")))?
         .clone();
     let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let expected = match tag {
+        Some((column, _)) => format!("id,lon,lat,{column}[,name][,weight]"),
+        None => "id,lon,lat[,weight]".to_string(),
+    };
     let missing = |name: &str| {
         FormatError::invalid(
             path,
             1,
             0,
-            format!("the header has no '{name}' column; expected id,lon,lat[,weight]"),
+            format!("the header has no '{name}' column; expected {expected}"),
         )
     };
     let id_column = column("id").ok_or_else(|| missing("id"))?;
     let lon_column = column("lon").ok_or_else(|| missing("lon"))?;
     let lat_column = column("lat").ok_or_else(|| missing("lat"))?;
     let weight_column = column("weight");
+    let tag_column = match tag {
+        Some((name, _)) => Some(column(name).ok_or_else(|| missing(name))?),
+        None => None,
+    };
+    let name_column = tag.and_then(|_| column("name"));
 
     let mut points = Vec::new();
     let mut seen = HashSet::new();
@@ -119,10 +173,33 @@ pub fn parse_points_csv(path: &Path, text: &str) -> Result<Vec<NamedPoint>, Form
                 format!("id '{id}' appears twice"),
             ));
         }
-        points.push(NamedPoint {
-            id,
-            position,
-            weight,
+        let tag = match (tag, tag_column) {
+            (Some((name, allowed)), Some(index)) => {
+                let value = field(index, name)?;
+                if !allowed.contains(&value) {
+                    return Err(FormatError::invalid(
+                        path,
+                        line,
+                        index as u64 + 1,
+                        format!("'{name}' is '{value}'; use one of {}", allowed.join(", ")),
+                    ));
+                }
+                value.to_string()
+            }
+            _ => String::new(),
+        };
+        let name = name_column
+            .and_then(|index| record.get(index))
+            .unwrap_or_default()
+            .to_string();
+        points.push(TaggedPoint {
+            point: NamedPoint {
+                id,
+                position,
+                weight,
+            },
+            tag,
+            name,
         });
     }
     if points.is_empty() {
@@ -165,6 +242,45 @@ mod tests {
     fn check_error(text: &str, expected: &str) {
         let message = parse(text).unwrap_err().to_string();
         assert_eq!(message, expected);
+    }
+
+    #[test]
+    fn tagged_points_check_their_tag() {
+        let kinds = ["key_place", "must_visit"];
+        let text = "id,name,lon,lat,kind\nKP-1,Station square,8.69,49.41,key_place\nMV-1,,8.70,49.40,must_visit\n";
+        let places =
+            parse_tagged_points_csv(Path::new("places.csv"), text, "kind", &kinds).unwrap();
+        assert_eq!(places.len(), 2);
+        assert_eq!(
+            (places[0].tag.as_str(), places[0].name.as_str()),
+            ("key_place", "Station square")
+        );
+        assert_eq!(
+            (places[1].tag.as_str(), places[1].name.as_str()),
+            ("must_visit", "")
+        );
+        let wrong = parse_tagged_points_csv(
+            Path::new("places.csv"),
+            "id,lon,lat,kind\nKP-1,8.69,49.41,school\n",
+            "kind",
+            &kinds,
+        )
+        .unwrap_err();
+        assert_eq!(
+            wrong.to_string(),
+            "places.csv:2:4: 'kind' is 'school'; use one of key_place, must_visit"
+        );
+        let missing = parse_tagged_points_csv(
+            Path::new("places.csv"),
+            "id,lon,lat\nKP-1,8.69,49.41\n",
+            "kind",
+            &kinds,
+        )
+        .unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "places.csv:1: the header has no 'kind' column; expected id,lon,lat,kind[,name][,weight]"
+        );
     }
 
     #[test]

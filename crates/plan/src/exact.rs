@@ -5,7 +5,7 @@
 use crate::cover::{max_cover_bound_with_fixing, min_cover, min_cover_bound, CoverSets};
 use crate::heuristic::{self, center_search, pad_to, HeuristicOptions};
 use crate::median::median_bound_with_fixing;
-use crate::{Instance, Method, Model, PlanError, Solution};
+use crate::{relative_gap, Instance, Method, Model, PlanError, Solution};
 use highs::{ColProblem, HighsModelStatus, HighsSolutionStatus, Row, Sense};
 use measure::Seconds;
 use std::collections::HashMap;
@@ -551,6 +551,7 @@ fn pmedian(
         &warm.selected,
         warm.objective,
         options.heuristic.bound_iterations.max(300),
+        &|| options.remaining() <= 0.0,
     );
     let lagrangian = settled.value;
     let mut warm_open = vec![false; n_sites];
@@ -588,158 +589,285 @@ fn pmedian(
             Method::Exact,
         ));
     }
-    let mut column_of_site = vec![usize::MAX; n_sites];
-    for (index, &site) in free.iter().enumerate() {
-        column_of_site[site] = index;
-    }
-    // Radius formulation: for point i with distinct free-site times L1 < L2 < ... , z_k = 1 when
-    // no open site lies within L_k; cost = w (L1 + sum (L_{k+1} - L_k) z_k). Chained rows
-    // z_k >= z_{k-1} - (sites at exactly L_k) keep the matrix as sparse as the cost matrix.
-    let mut problem = ColProblem::default();
-    let cardinality = problem.add_row(n_open as f64..=n_open as f64);
-    let mut site_rows: Vec<Vec<(Row, f64)>> = vec![vec![(cardinality, 1.0)]; free.len()];
-    // z columns: objective, own row, next row (if any), start value.
-    let mut level_columns: Vec<(f64, Row, Option<Row>, f64)> = Vec::new();
-    let mut constant = 0.0;
-    let guarantee_rank = free.len() - n_open + 1;
-    for demand in 0..instance.demand().len() {
-        let weight = instance.demand()[demand].weight;
-        let (sites, seconds) = instance.sites_reaching(demand);
-        let cap = sites
+    let reduced = ReducedMedian {
+        instance,
+        fixed,
+        removed: &removed,
+        free: &free,
+        n_open,
+    };
+    // Each point starts with the levels up to the warm start's site and a few beyond; a point
+    // whose plan reaches past its levels gets twice as many in the next round.
+    let mut depth: Vec<usize> = (0..instance.demand().len())
+        .map(|demand| {
+            if instance.demand()[demand].weight == 0.0 {
+                return usize::MAX;
+            }
+            let nearest_warm = nearest_open_time(instance, &warm_open, demand);
+            reduced.levels_within(demand, nearest_warm) + INITIAL_EXTRA_LEVELS
+        })
+        .collect();
+    let mut best = warm.clone();
+    // The reduced model only holds plans at least as good as the warm start, so its bounds
+    // count up to the warm start's objective.
+    let mut bound = warm.bound.unwrap_or(f64::NEG_INFINITY).max(lagrangian);
+    loop {
+        let time_limit = options.remaining();
+        if time_limit <= 0.0 || relative_gap(best.objective, bound) == 0.0 {
+            break;
+        }
+        let mut best_open = vec![false; n_sites];
+        best.selected
             .iter()
-            .zip(seconds)
-            .find(|(site, _)| fixed[**site as usize])
-            .map(|(_, &time)| time);
-        let mut levels: Vec<(f64, Vec<usize>)> = Vec::new();
-        let mut n_free_seen = 0;
-        let mut guaranteed = None;
-        for (&site, &time) in sites.iter().zip(seconds) {
-            let site = site as usize;
-            if fixed[site] || removed[site] {
-                continue;
-            }
-            if cap.is_some_and(|cap| time >= cap) {
-                break;
-            }
-            if levels.last().is_some_and(|(level, _)| *level == time) {
-                levels.last_mut().expect("just checked").1.push(site);
-            } else {
-                if n_free_seen >= guarantee_rank {
-                    break;
-                }
-                levels.push((time, vec![site]));
-            }
-            n_free_seen += 1;
-            if n_free_seen >= guarantee_rank {
-                guaranteed = Some(time);
-            }
+            .for_each(|&site| best_open[site] = true);
+        let mip = reduced.model(&depth, &best_open);
+        let outcome = run_mip(
+            mip.problem,
+            Sense::Minimise,
+            time_limit,
+            Some(&mip.start),
+            model,
+            options.solver_log,
+        )?;
+        if matches!(
+            outcome.status,
+            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
+        ) {
+            // Not even the relaxation holds a plan better than the warm start.
+            bound = bound.max(warm.objective);
+            break;
         }
-        let guaranteed = guaranteed.or(cap);
-        if let Some(cap) = cap {
-            if guaranteed == Some(cap) {
-                levels.push((cap, Vec::new()));
-            }
+        if let Some(dual) = outcome.dual_bound {
+            bound = bound.max((dual + mip.constant).min(warm.objective));
         }
-        if levels.is_empty() {
-            unreachable!("p-median checked that every point reaches a site");
-        }
-        let nearest_warm = sites
-            .iter()
-            .zip(seconds)
-            .find(|(site, _)| warm_open[**site as usize])
-            .map(|(_, &time)| time)
-            .unwrap_or(f64::INFINITY);
-        constant += weight * levels[0].0;
-        if weight == 0.0 || levels.len() == 1 {
-            if guaranteed.is_none() {
-                let row = problem.add_row(1.0..);
-                for (_, level_sites) in &levels {
-                    for &site in level_sites {
-                        site_rows[column_of_site[site]].push((row, 1.0));
-                    }
-                }
-            }
-            continue;
-        }
-        // Row k (k = 1..M-1): z_k - z_{k-1} + X_k >= 0 with z_0 = 1; final row when reach is
-        // not guaranteed: -z_{M-1} + X_M >= 0.
-        let n_levels = levels.len();
-        let mut rows = Vec::with_capacity(n_levels);
-        let n_rows = if guaranteed.is_some() {
-            n_levels - 1
-        } else {
-            n_levels
+        let Some(columns) = outcome.columns else {
+            break;
         };
-        for (k, (_, level_sites)) in levels.iter().take(n_rows).enumerate() {
-            let row = if k == 0 {
-                problem.add_row(1.0..)
-            } else {
-                problem.add_row(0.0..)
-            };
-            for &site in level_sites {
-                site_rows[column_of_site[site]].push((row, 1.0));
+        let mut selected: Vec<usize> = (0..n_sites).filter(|&site| fixed[site]).collect();
+        selected.extend(
+            free.iter()
+                .enumerate()
+                .filter(|(index, _)| columns[*index] > 0.5)
+                .map(|(_, &site)| site),
+        );
+        pad_to(&mut selected, p, n_sites);
+        let evaluation = crate::evaluate(instance, model, &selected);
+        if evaluation.unreached.is_empty() && evaluation.objective < best.objective {
+            best = Solution::scored(instance, model, selected.clone(), None, Method::Exact);
+        }
+        if outcome.status != HighsModelStatus::Optimal {
+            break;
+        }
+        // Optimal on the truncated model but not proven on the whole: the plan pays more than
+        // the model charged where it reaches past a point's levels. Deepen those points.
+        let mut plan_open = vec![false; n_sites];
+        selected.iter().for_each(|&site| plan_open[site] = true);
+        let mut deepened = false;
+        for (demand, truncated) in mip.truncated_at.iter().enumerate() {
+            if let Some(truncated) = truncated {
+                if nearest_open_time(instance, &plan_open, demand) >= *truncated {
+                    depth[demand] = depth[demand].saturating_mul(2);
+                    deepened = true;
+                }
             }
-            rows.push(row);
         }
-        for k in 0..n_levels - 1 {
-            let cost = weight * (levels[k + 1].0 - levels[k].0);
-            let next = rows.get(k + 1).copied();
-            let start = if nearest_warm > levels[k].0 { 1.0 } else { 0.0 };
-            level_columns.push((cost, rows[k], next, start));
+        if !deepened {
+            break;
         }
     }
-    let mut start = Vec::with_capacity(free.len() + level_columns.len());
-    for (index, rows) in site_rows.iter().enumerate() {
-        problem.add_integer_column(0.0, 0.0..=1.0, rows);
-        start.push(if warm_open[free[index]] { 1.0 } else { 0.0 });
-    }
-    for &(cost, row, next, value) in &level_columns {
-        match next {
-            Some(next) => problem.add_column(cost, 0.0..=1.0, [(row, 1.0), (next, -1.0)]),
-            None => problem.add_column(cost, 0.0..=1.0, [(row, 1.0)]),
-        }
-        start.push(value);
-    }
-    let outcome = run_mip(
-        problem,
-        Sense::Minimise,
-        options.remaining(),
-        Some(&start),
-        model,
-        options.solver_log,
-    )?;
-    if outcome.status == HighsModelStatus::Infeasible {
-        return Err(PlanError::NoPlanForP {
-            model: model.name(),
-            p,
-        });
-    }
-    let mut selected: Vec<usize> = (0..n_sites).filter(|&site| fixed[site]).collect();
-    let plan = outcome.columns.as_ref().map(|columns| {
-        free.iter()
-            .enumerate()
-            .filter(|(index, _)| columns[*index] > 0.5)
-            .map(|(_, &site)| site)
-            .collect::<Vec<_>>()
-    });
-    // The reduced model only holds plans at least as good as the warm start, so its bound
-    // counts up to the warm start's objective.
-    let bound = outcome
-        .dual_bound
-        .map(|bound| (bound + constant).min(warm.objective))
-        .into_iter()
-        .chain(warm.bound)
-        .chain([lagrangian])
-        .reduce(f64::max);
-    Ok(finish(
+    Ok(Solution::scored(
         instance,
         model,
-        fixed,
-        &mut selected,
-        plan,
-        bound,
-        warm,
+        best.selected,
+        Some(bound),
+        Method::Exact,
     ))
+}
+
+/// Distinct travel times a point's p-median rows start with, beyond the warm start's site.
+const INITIAL_EXTRA_LEVELS: usize = 1;
+
+fn nearest_open_time(instance: &Instance, open: &[bool], demand: usize) -> f64 {
+    let (sites, seconds) = instance.sites_reaching(demand);
+    sites
+        .iter()
+        .zip(seconds)
+        .find(|(site, _)| open[**site as usize])
+        .map(|(_, &time)| time)
+        .unwrap_or(f64::INFINITY)
+}
+
+/// p-median after reduced-cost fixing: the free sites left and what is fixed or removed.
+struct ReducedMedian<'a> {
+    instance: &'a Instance,
+    fixed: &'a [bool],
+    removed: &'a [bool],
+    free: &'a [usize],
+    n_open: usize,
+}
+
+/// One round's MIP: columns are the free sites (in `free` order), then the level variables.
+struct MedianMip {
+    problem: ColProblem,
+    start: Vec<f64>,
+    /// Cost every plan pays at least: each point's weight times its first level.
+    constant: f64,
+    /// Per point, the time its levels stop at when deeper free sites were left out (the cost
+    /// there is a lower bound, not the cost).
+    truncated_at: Vec<Option<f64>>,
+}
+
+impl ReducedMedian<'_> {
+    /// Distinct free-site times of `demand` up to `limit`.
+    fn levels_within(&self, demand: usize, limit: f64) -> usize {
+        let (sites, seconds) = self.instance.sites_reaching(demand);
+        let mut levels = 0;
+        let mut last = f64::NAN;
+        for (&site, &time) in sites.iter().zip(seconds) {
+            if time > limit {
+                break;
+            }
+            let site = site as usize;
+            if self.fixed[site] || self.removed[site] || time == last {
+                continue;
+            }
+            last = time;
+            levels += 1;
+        }
+        levels
+    }
+
+    /// Radius formulation: for point i with distinct free-site times L1 < L2 < ..., z_k = 1
+    /// when no open site lies within L_k; cost = w (L1 + sum (L_{k+1} - L_k) z_k). Chained rows
+    /// z_k >= z_{k-1} - (sites at exactly L_k) keep the matrix as sparse as the cost matrix.
+    /// A point's levels stop at a fixed site (its cost can go no higher), once enough free
+    /// sites are listed that one of them must be open, or after `depth[i]` levels: then the
+    /// cost stops at the next level's time, which only makes the model a relaxation.
+    fn model(&self, depth: &[usize], start_open: &[bool]) -> MedianMip {
+        let instance = self.instance;
+        let (fixed, removed, free) = (self.fixed, self.removed, self.free);
+        let mut column_of_site = vec![usize::MAX; fixed.len()];
+        for (index, &site) in free.iter().enumerate() {
+            column_of_site[site] = index;
+        }
+        let mut problem = ColProblem::default();
+        let n_open = self.n_open as f64;
+        let cardinality = problem.add_row(n_open..=n_open);
+        let mut site_rows: Vec<Vec<(Row, f64)>> = vec![vec![(cardinality, 1.0)]; free.len()];
+        // z columns: objective, own row, next row (if any), start value.
+        let mut level_columns: Vec<(f64, Row, Option<Row>, f64)> = Vec::new();
+        let mut constant = 0.0;
+        let mut truncated_at = vec![None; instance.demand().len()];
+        let guarantee_rank = free.len() - self.n_open + 1;
+        for demand in 0..instance.demand().len() {
+            let weight = instance.demand()[demand].weight;
+            let (sites, seconds) = instance.sites_reaching(demand);
+            let mut cap = sites
+                .iter()
+                .zip(seconds)
+                .find(|(site, _)| fixed[**site as usize])
+                .map(|(_, &time)| time);
+            let mut levels: Vec<(f64, Vec<usize>)> = Vec::new();
+            let mut n_free_seen = 0;
+            let mut guaranteed = None;
+            for (&site, &time) in sites.iter().zip(seconds) {
+                let site = site as usize;
+                if fixed[site] || removed[site] {
+                    continue;
+                }
+                if cap.is_some_and(|cap| time >= cap) {
+                    break;
+                }
+                if levels.last().is_some_and(|(level, _)| *level == time) {
+                    levels.last_mut().expect("just checked").1.push(site);
+                } else {
+                    if n_free_seen >= guarantee_rank {
+                        break;
+                    }
+                    if levels.len() >= depth[demand] {
+                        cap = Some(time);
+                        truncated_at[demand] = Some(time);
+                        break;
+                    }
+                    levels.push((time, vec![site]));
+                }
+                n_free_seen += 1;
+                if n_free_seen >= guarantee_rank {
+                    guaranteed = Some(time);
+                }
+            }
+            let guaranteed = guaranteed.or(cap);
+            if let Some(cap) = cap {
+                if guaranteed == Some(cap) {
+                    levels.push((cap, Vec::new()));
+                }
+            }
+            if levels.is_empty() {
+                unreachable!("p-median checked that every point reaches a site");
+            }
+            let nearest_start = nearest_open_time(instance, start_open, demand);
+            constant += weight * levels[0].0;
+            if weight == 0.0 || levels.len() == 1 {
+                if guaranteed.is_none() {
+                    let row = problem.add_row(1.0..);
+                    for (_, level_sites) in &levels {
+                        for &site in level_sites {
+                            site_rows[column_of_site[site]].push((row, 1.0));
+                        }
+                    }
+                }
+                continue;
+            }
+            // Row k (k = 1..M-1): z_k - z_{k-1} + X_k >= 0 with z_0 = 1; final row when reach
+            // is not guaranteed: -z_{M-1} + X_M >= 0.
+            let n_levels = levels.len();
+            let n_rows = if guaranteed.is_some() {
+                n_levels - 1
+            } else {
+                n_levels
+            };
+            let mut rows = Vec::with_capacity(n_rows);
+            for (k, (_, level_sites)) in levels.iter().take(n_rows).enumerate() {
+                let row = if k == 0 {
+                    problem.add_row(1.0..)
+                } else {
+                    problem.add_row(0.0..)
+                };
+                for &site in level_sites {
+                    site_rows[column_of_site[site]].push((row, 1.0));
+                }
+                rows.push(row);
+            }
+            for k in 0..n_levels - 1 {
+                let cost = weight * (levels[k + 1].0 - levels[k].0);
+                let next = rows.get(k + 1).copied();
+                let start = if nearest_start > levels[k].0 {
+                    1.0
+                } else {
+                    0.0
+                };
+                level_columns.push((cost, rows[k], next, start));
+            }
+        }
+        let mut start = Vec::with_capacity(free.len() + level_columns.len());
+        for (index, rows) in site_rows.iter().enumerate() {
+            problem.add_integer_column(0.0, 0.0..=1.0, rows);
+            start.push(if start_open[free[index]] { 1.0 } else { 0.0 });
+        }
+        for &(cost, row, next, value) in &level_columns {
+            match next {
+                Some(next) => problem.add_column(cost, 0.0..=1.0, [(row, 1.0), (next, -1.0)]),
+                None => problem.add_column(cost, 0.0..=1.0, [(row, 1.0)]),
+            }
+            start.push(value);
+        }
+        MedianMip {
+            problem,
+            start,
+            constant,
+            truncated_at,
+        }
+    }
 }
 
 fn pcenter(

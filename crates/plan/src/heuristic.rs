@@ -90,6 +90,7 @@ pub(crate) fn solve(
                 &greedy,
                 greedy_objective.objective,
                 options.bound_iterations,
+                &|| false,
             );
             // A second local search from the relaxation's own plan often ends lower.
             let mut selected = greedy;

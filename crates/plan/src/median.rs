@@ -205,7 +205,7 @@ pub(crate) struct MedianBound {
 
 /// Lagrangian lower bound on the p-median objective: relax "each point is assigned once" with a
 /// multiplier per point, starting from the costs in `selected`. Stops at `iterations` or once
-/// the bound meets `incumbent`.
+/// the bound meets `incumbent` or `out_of_time()` says so (the caller holds the clock).
 ///
 /// Also reduced-cost fixing at the best multipliers: forcing a site open (or closed) changes the
 /// relaxed optimum by a known amount; when that alone lifts the bound past the incumbent, the
@@ -217,6 +217,7 @@ pub(crate) fn median_bound_with_fixing(
     selected: &[usize],
     incumbent: f64,
     iterations: usize,
+    out_of_time: &dyn Fn() -> bool,
 ) -> MedianBound {
     let n_sites = instance.sites().len();
     let n_demand = instance.demand().len();
@@ -245,6 +246,9 @@ pub(crate) fn median_bound_with_fixing(
     let mut step_scale = 2.0;
     let mut since_improvement = 0;
     for _ in 0..iterations {
+        if out_of_time() {
+            break;
+        }
         for (site, value) in site_value.iter_mut().enumerate() {
             let (points, seconds) = instance.demand_reached_by(site);
             *value = points

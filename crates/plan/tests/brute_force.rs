@@ -326,3 +326,59 @@ fn p_outside_fixed_to_sites_is_refused() {
         ));
     }
 }
+
+#[cfg(feature = "highs")]
+#[test]
+fn exact_pmedian_with_cut_levels_matches_brute_force() {
+    use plan::ExactOptions;
+    // Enough sites that a point's levels are cut after the warm start's site plus a few, so
+    // the deepening rounds run; few enough for brute force.
+    for seed in 200..212u64 {
+        let n_sites = 14 + (seed % 3) as usize;
+        let instance = random_instance(seed, 40, n_sites, (seed % 2) as usize);
+        for p in [2, 3] {
+            let model = Model::PMedian { p };
+            let Some(optimum) = brute_force(&instance, model) else {
+                continue;
+            };
+            let exact = solve(
+                &instance,
+                model,
+                &Solver::Exact(ExactOptions::new(Seconds(30.0))),
+            )
+            .unwrap_or_else(|e| panic!("seed {seed} p {p}: {e}"));
+            check_solution(&instance, model, &exact, optimum);
+            assert!(
+                close(exact.objective, optimum),
+                "seed {seed} p {p}: exact {} vs brute force {optimum}",
+                exact.objective
+            );
+            assert_eq!(exact.gap, Some(0.0), "seed {seed} p {p}");
+        }
+    }
+}
+
+#[cfg(feature = "highs")]
+#[test]
+fn exact_pmedian_out_of_time_answers_with_the_heuristic_plan_and_its_gap() {
+    use plan::ExactOptions;
+    let instance = random_instance(31, 60, 16, 1);
+    let model = Model::PMedian { p: 4 };
+    let heuristic = solve(
+        &instance,
+        model,
+        &Solver::Heuristic(HeuristicOptions::default()),
+    )
+    .unwrap();
+    let optimum = brute_force(&instance, model).expect("p-median is feasible here");
+    let out_of_time = solve(
+        &instance,
+        model,
+        &Solver::Exact(ExactOptions::new(Seconds(0.0))),
+    )
+    .unwrap();
+    check_solution(&instance, model, &out_of_time, optimum);
+    assert_eq!(out_of_time.objective, heuristic.objective);
+    let (gap, heuristic_gap) = (out_of_time.gap.unwrap(), heuristic.gap.unwrap());
+    assert!(gap <= heuristic_gap + 1e-12, "{gap} vs {heuristic_gap}");
+}

@@ -1,0 +1,374 @@
+//! `pingan cover` and `pingan site` end to end on the real Heidelberg extract and the bundled
+//! workstations (data/heidelberg-workstations.csv): city modes, the instance round trip, and
+//! bad input.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn work_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pingan-plan-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn pingan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pingan"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[track_caller]
+fn succeed(args: &[&str]) -> String {
+    let output = pingan(args);
+    assert!(
+        output.status.success(),
+        "pingan {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[track_caller]
+fn fail(args: &[&str]) -> String {
+    let output = pingan(args);
+    assert!(
+        !output.status.success(),
+        "pingan {args:?} should have failed"
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[track_caller]
+fn json_line(text: &str) -> Value {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON line: {text}");
+    serde_json::from_str(lines[0]).unwrap()
+}
+
+/// Heidelberg, imported once by the real `pingan import`.
+fn graph() -> &'static str {
+    static GRAPH: OnceLock<String> = OnceLock::new();
+    GRAPH.get_or_init(|| {
+        let graph = work_dir().join("heidelberg.graph");
+        let pbf = fixtures::heidelberg_pbf();
+        succeed(&[
+            "import",
+            pbf.to_str().unwrap(),
+            "-o",
+            graph.to_str().unwrap(),
+        ]);
+        graph.to_str().unwrap().to_string()
+    })
+}
+
+fn stations() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/heidelberg-workstations.csv")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn write(name: &str, text: &str) -> String {
+    let path = work_dir().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn path(name: &str) -> String {
+    work_dir().join(name).to_str().unwrap().to_string()
+}
+
+const STATION_IDS: [&str; 12] = [
+    "HD-01", "HD-02", "HD-03", "HD-04", "HD-05", "HD-06", "HD-07", "HD-08", "HD-09", "HD-10",
+    "HD-11", "HD-12",
+];
+
+#[test]
+fn cover_on_the_city_reports_limits_grids_and_key_places() {
+    // Bismarckplatz is a workstation; the Königstuhl summit is a long drive up the hill.
+    let key_places = write(
+        "key-places.csv",
+        "id,name,lon,lat,kind\nKP-1,Bismarckplatz,8.6931,49.4094,crowded_place\nMV-1,Königstuhl,8.7270,49.3990,must_visit\n",
+    );
+    let (html, geojson) = (path("cover.html"), path("cover.geojson"));
+    let out = succeed(&[
+        "cover",
+        "--graph",
+        graph(),
+        "--stations",
+        &stations(),
+        "--key-places",
+        &key_places,
+        "--html",
+        &html,
+        "--geojson",
+        &geojson,
+    ]);
+    let summary = json_line(&out);
+    assert_eq!(summary["open_sites"], 12);
+    let shares: Vec<f64> = summary["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|limit| limit["share"].as_f64().unwrap())
+        .collect();
+    assert_eq!(shares.len(), 3);
+    assert!(
+        0.0 < shares[0] && shares[0] < shares[1] && shares[1] < shares[2] && shares[2] <= 1.0,
+        "{shares:?}"
+    );
+    // Every demand point is in one grid or outside them all.
+    let total = summary["total_weight"].as_f64().unwrap();
+    let grids = summary["grids"].as_array().unwrap();
+    assert!(grids.len() > 20, "{} grids", grids.len());
+    let in_grids: f64 = grids.iter().map(|g| g["weight"].as_f64().unwrap()).sum();
+    let outside = summary["outside_grids_weight"].as_f64().unwrap();
+    assert!((in_grids + outside - total).abs() < 1e-3 * total);
+    // The worst grid is no better served than any other within 3 minutes.
+    let worst = &summary["worst_grids"][0];
+    let worst_share = worst["shares"][1].as_f64().unwrap();
+    assert!(grids
+        .iter()
+        .filter(|g| g["weight"].as_f64().unwrap() > 0.0)
+        .all(|g| g["shares"][1].as_f64().unwrap() >= worst_share));
+    assert!(STATION_IDS.contains(&worst["workstation"].as_str().unwrap()));
+
+    let places = summary["key_places"].as_array().unwrap();
+    assert_eq!(places[0]["nearest"], "HD-01");
+    assert!(places[0]["seconds"].as_f64().unwrap() < 30.0);
+    assert_eq!(places[0]["within"], serde_json::json!([true, true, true]));
+    assert_eq!(places[1]["kind"], "must_visit");
+    assert_eq!(summary["uncovered_key_places"], serde_json::json!(["MV-1"]));
+
+    let report = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(report.matches("<svg").count(), 3);
+    assert!(report.contains("Worst-served patrol grids") && report.contains("Königstuhl"));
+    assert!(!report.contains("<script") && !report.contains("src=") && !report.contains("href="));
+    let features: Value =
+        serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
+    let count = |layer: &str| {
+        features["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["properties"]["layer"] == layer)
+            .count()
+    };
+    assert_eq!(count("station"), 12);
+    assert_eq!(count("key_place"), 2);
+    assert_eq!(count("grid"), grids.len());
+    assert_eq!(
+        count("demand"),
+        summary["demand_points"].as_u64().unwrap() as usize
+    );
+
+    // Units parked away from the workstations only add coverage.
+    let units = write(
+        "units.csv",
+        "id,lon,lat\nU-1,8.7270,49.3990\nU-2,8.6400,49.4100\n",
+    );
+    let with_units = json_line(&succeed(&[
+        "cover",
+        "--graph",
+        graph(),
+        "--stations",
+        &stations(),
+        "--units",
+        &units,
+        "--key-places",
+        &key_places,
+    ]));
+    assert_eq!(with_units["open_sites"], 14);
+    for (limit, before) in with_units["limits"].as_array().unwrap().iter().zip(&shares) {
+        assert!(limit["share"].as_f64().unwrap() >= *before);
+    }
+    assert_eq!(with_units["uncovered_key_places"], serde_json::json!([]));
+}
+
+#[test]
+fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
+    let instance = path("heidelberg-instance");
+    let model_args = ["--model", "mclp", "--p", "16", "--radius", "150"];
+    let city_args = [
+        "site",
+        "--graph",
+        graph(),
+        "--fixed",
+        &stations(),
+        "--spacing",
+        "1000",
+        "--demand-spacing",
+        "500",
+        "--write-instance",
+        &instance,
+    ];
+    let from_city = json_line(&succeed(&[&city_args[..], &model_args[..]].concat()));
+    let from_files = json_line(&succeed(
+        &[
+            &["site", "--instance", instance.as_str()][..],
+            &model_args[..],
+        ]
+        .concat(),
+    ));
+    for key in ["model", "objective", "selected", "covered_weight", "gap"] {
+        assert_eq!(from_city[key], from_files[key], "{key}");
+    }
+    let selected: Vec<&str> = from_city["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    assert_eq!(selected.len(), 16);
+    assert!(
+        STATION_IDS.iter().all(|id| selected.contains(id)),
+        "fixed sites kept"
+    );
+    let sites = std::fs::read_to_string(Path::new(&instance).join("sites.csv")).unwrap();
+    assert!(
+        sites.starts_with("id,lon,lat,fixed\nHD-01,8.6931,49.4094,1\n"),
+        "{sites}"
+    );
+    let cost = std::fs::read_to_string(Path::new(&instance).join("cost.csv")).unwrap();
+    assert!(cost.starts_with("demand_id,site_id,seconds\n"));
+
+    // Coverage from the workstations: the city mode (one multi-source Dijkstra) and the
+    // instance mode (the CH matrix written to cost.csv) give the same figures.
+    let city = json_line(&succeed(&[
+        "cover",
+        "--graph",
+        graph(),
+        "--stations",
+        &stations(),
+        "--demand-spacing",
+        "500",
+    ]));
+    let files = json_line(&succeed(&["cover", "--instance", &instance]));
+    assert_eq!(city["limits"], files["limits"]);
+    assert_eq!(city["total_weight"], files["total_weight"]);
+
+    // A phased plan: two years of two sites each, the stations and year 1 kept in year 2.
+    let phased = json_line(&succeed(&[
+        "site",
+        "--instance",
+        &instance,
+        "--model",
+        "pmedian",
+        "--years",
+        "2",
+        "--per-year",
+        "2",
+        "--heuristic",
+    ]));
+    let years = phased["years"].as_array().unwrap();
+    assert_eq!(years.len(), 2);
+    let year_one: Vec<&Value> = years[0]["added"].as_array().unwrap().iter().collect();
+    assert_eq!(year_one.len(), 2);
+    let last: &Vec<Value> = phased["selected"].as_array().unwrap();
+    assert_eq!(last.len(), 16);
+    assert!(year_one.iter().all(|id| last.contains(id)));
+    let share = |year: &Value, minutes: usize| year["coverage"][minutes]["share"].as_f64().unwrap();
+    assert!(share(&years[1], 1) >= share(&years[0], 1));
+    assert!(years[1]["objective"].as_f64().unwrap() <= years[0]["objective"].as_f64().unwrap());
+}
+
+#[test]
+fn bad_city_input_gets_a_clear_error() {
+    let off_map = write(
+        "off-map.csv",
+        "id,lon,lat\nHD-01,8.6931,49.4094\nMannheim,8.4660,49.4875\n",
+    );
+    let message = fail(&["cover", "--graph", graph(), "--stations", &off_map]);
+    assert!(
+        message.contains("off-map.csv: station 'Mannheim'") && message.contains("inside the map"),
+        "{message}"
+    );
+    let message = fail(&[
+        "site",
+        "--graph",
+        graph(),
+        "--fixed",
+        &off_map,
+        "--model",
+        "lscp",
+        "--radius",
+        "300",
+    ]);
+    assert!(message.contains("station 'Mannheim'"), "{message}");
+
+    let missing = path("no-such-city.graph");
+    let message = fail(&["cover", "--graph", &missing, "--stations", &stations()]);
+    assert!(message.contains("no-such-city.graph"), "{message}");
+    let message = fail(&[
+        "cover",
+        "--graph",
+        graph(),
+        "--stations",
+        &path("no-such-stations.csv"),
+    ]);
+    assert!(message.contains("no-such-stations.csv"), "{message}");
+
+    let bad_kind = write(
+        "bad-kind.csv",
+        "id,lon,lat,kind\nKP-1,8.6931,49.4094,school\n",
+    );
+    let message = fail(&[
+        "cover",
+        "--graph",
+        graph(),
+        "--stations",
+        &stations(),
+        "--key-places",
+        &bad_kind,
+    ]);
+    assert!(
+        message.contains("bad-kind.csv:2:4: 'kind' is 'school'; use one of crowded_place, key_unit, vital_site, must_visit"),
+        "{message}"
+    );
+
+    // Every point within a minute of some site is impossible from hilltop demand: LSCP names it.
+    let demand = write(
+        "hill-demand.csv",
+        "id,lon,lat,weight\ncentre,8.6931,49.4094,5\nsummit,8.7270,49.3990,1\n",
+    );
+    let candidates = write("centre-sites.csv", "id,lon,lat\nC-1,8.6935,49.4090\n");
+    let message = fail(&[
+        "site",
+        "--graph",
+        graph(),
+        "--demand",
+        &demand,
+        "--candidates",
+        &candidates,
+        "--model",
+        "lscp",
+        "--radius",
+        "60",
+    ]);
+    assert!(
+        message.contains(
+            "lscp is infeasible: 1 demand point(s) have no candidate site within 60.0 s: summit"
+        ),
+        "{message}"
+    );
+    let message = fail(&[
+        "cover",
+        "--instance",
+        &path("any-instance"),
+        "--stations",
+        &stations(),
+    ]);
+    assert!(
+        message.contains("--stations applies only to a city (--graph)"),
+        "{message}"
+    );
+    let message = fail(&["site", "--model", "lscp", "--radius", "60"]);
+    assert!(
+        message.contains("--graph") || message.contains("--instance"),
+        "{message}"
+    );
+}
