@@ -377,16 +377,24 @@ pub fn generate_deployment(
         station_nodes.sort_by(|&a, &b| {
             distance_2(xy[a as usize], mean).total_cmp(&distance_2(xy[b as usize], mean))
         });
+        // Two workstations on one street are told apart by number: 滨河大道2号警务站.
+        let mut on_street: BTreeMap<String, usize> = BTreeMap::new();
         station_nodes
             .iter()
             .enumerate()
             .map(|(index, &node)| Workstation {
                 id: WorkstationId(format!("WS-{:02}", index + 1)),
-                name: format!(
-                    "Workstation {} ({})",
-                    index + 1,
-                    street_at(network, graph, node)
-                ),
+                name: match street_at(network, graph, node) {
+                    Some(street) => {
+                        let count = on_street.entry(street.clone()).or_default();
+                        *count += 1;
+                        match *count {
+                            1 => format!("{street}警务站"),
+                            n => format!("{street}{n}号警务站"),
+                        }
+                    }
+                    None => format!("{}号警务站", index + 1),
+                },
                 category: category(index),
                 location: graph.position(node),
                 jurisdiction: None,
@@ -494,7 +502,7 @@ const MUST_PATROL_LINES: usize = 5;
 /// A must-patrol line is a road route this long.
 const MUST_PATROL_LENGTH: std::ops::RangeInclusive<f64> = 500.0..=2000.0;
 
-fn place_name(kind: PlaceKind, street: &str, number: usize) -> String {
+fn place_name(kind: PlaceKind, street: Option<String>, number: usize) -> String {
     let suffixes: &[&str] = match kind {
         PlaceKind::CrowdedPlace => &["广场", "商业街", "车站", "农贸市场", "购物中心", "步行街"],
         PlaceKind::KeyUnit => &[
@@ -509,7 +517,11 @@ fn place_name(kind: PlaceKind, street: &str, number: usize) -> String {
         PlaceKind::MustVisit => &["必到点"],
         PlaceKind::MustPatrol => &["必巡线"],
     };
-    format!("{street}{}", suffixes[(number - 1) % suffixes.len()])
+    let suffix = suffixes[(number - 1) % suffixes.len()];
+    match street {
+        Some(street) => format!("{street}{suffix}"),
+        None => format!("{number}号{suffix}"),
+    }
 }
 
 /// Key places and must-visit points at the central road nodes of the busiest cells, named after
@@ -539,7 +551,7 @@ fn generate_places(
             let id = format!("{prefix}-{number:02}");
             places.push(Place {
                 name: unique(
-                    place_name(kind, &street_at(network, graph, node), number),
+                    place_name(kind, street_at(network, graph, node), number),
                     &id,
                 ),
                 id,
@@ -597,14 +609,17 @@ fn generate_places(
             street_at(network, graph, from_node),
             street_at(network, graph, to_node),
         );
-        let streets = if from_street == to_street {
-            from_street
-        } else {
-            format!("{from_street}—{to_street}")
+        let streets = match (from_street, to_street) {
+            (Some(from), Some(to)) if from != to => format!("{from}—{to}"),
+            (Some(street), _) | (None, Some(street)) => street,
+            (None, None) => format!("{number}号"),
         };
         let id = format!("MP-{number:02}");
         places.push(Place {
-            name: unique(place_name(PlaceKind::MustPatrol, &streets, number), &id),
+            name: unique(
+                place_name(PlaceKind::MustPatrol, Some(streets), number),
+                &id,
+            ),
             id,
             kind: PlaceKind::MustPatrol,
             shape: PlaceShape::Line(road_route.geometry),
@@ -716,8 +731,8 @@ fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<LatticeCe
 const STREET_SEARCH: usize = 200;
 
 /// The name of the nearest named road, searching outward from `node` over the roads; service
-/// roads and paths often have no name.
-fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> String {
+/// roads and paths often have no name, and some extracts none at all.
+fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> Option<String> {
     let mut seen = BTreeSet::from([node]);
     let mut queue = std::collections::VecDeque::from([node]);
     while let Some(at) = queue.pop_front() {
@@ -730,7 +745,7 @@ fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> String {
             .map(|&edge| &network.road(graph.edge_road(edge)).name)
             .find(|name| !name.is_empty())
         {
-            return name.clone();
+            return Some(name.clone());
         }
         for next in graph
             .out_edges(at)
@@ -742,7 +757,7 @@ fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> String {
             }
         }
     }
-    format!("node {node}")
+    None
 }
 
 /// How many units of each kind `n_units` makes: mostly patrol cars, a SWAT team per

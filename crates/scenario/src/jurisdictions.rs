@@ -21,7 +21,8 @@ pub fn sector_id(workstation: &WorkstationId) -> JurisdictionId {
     JurisdictionId(workstation.0.clone())
 }
 
-/// The place a workstation is named after: "Workstation 3 (Hauptstraße)" → "Hauptstraße".
+/// The place a workstation is named after: "Hauptstraße警务站" or "Workstation 3 (Hauptstraße)"
+/// → "Hauptstraße".
 fn place_of(workstation_name: &str) -> &str {
     let name = workstation_name.trim();
     match (name.rfind('('), name.ends_with(')')) {
