@@ -58,6 +58,7 @@ class Dashboard {
   selected: number | null = null;
   cutoff: CutoffPlan | null = null;
   private redrawPending = false;
+  private panelsPending = false;
   private kpiTimer: number | undefined;
   readonly map: CommandMap;
   readonly panels: Panels;
@@ -69,10 +70,15 @@ class Dashboard {
 
   async start(): Promise<void> {
     await this.map.whenReady();
-    const meta = this.api.get<MapMeta>('/api/map').then((meta) => this.map.fit(meta));
+    // The view fits the jurisdictions when there are any (the city as policed), else the map.
+    const configuration = this.loadConfiguration();
+    const meta = this.api.get<MapMeta>('/api/map').then(async (meta) => {
+      await configuration.catch(() => undefined);
+      this.map.fit(this.policedBounds() ?? meta.bounds);
+    });
     const loads = [
       meta,
-      this.loadConfiguration(),
+      configuration,
       this.loadUnits(),
       this.loadIncidents(),
       this.api.get<FeatureCollection<Geometry>>('/api/circles?minutes=1,3,5').then((circles) => this.map.setCircles(circles)),
@@ -81,7 +87,23 @@ class Dashboard {
     this.connectFeed();
     const results = await Promise.allSettled(loads);
     for (const result of results) if (result.status === 'rejected') showError(result.reason);
+    const refused = results.some((r) => r.status === 'rejected' && r.reason instanceof ApiFailure && r.reason.status === 401);
+    if (refused) {
+      // A wrong or revoked token: ask for another and start again with it.
+      forgetToken();
+      await askToken();
+      window.location.reload();
+    }
     this.refreshKpis();
+  }
+
+  /** [west, south, east, north] around every jurisdiction, if there are any. */
+  policedBounds(): [number, number, number, number] | null {
+    const corners = this.jurisdictions.flatMap((j) => j.area);
+    if (corners.length === 0) return null;
+    const lons = corners.map((p) => p.lon);
+    const lats = corners.map((p) => p.lat);
+    return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
   }
 
   async loadConfiguration(): Promise<void> {
@@ -117,8 +139,18 @@ class Dashboard {
     this.redraw();
   }
 
-  /** Redraws map and panels once per frame however many feed events arrive. */
+  /**
+   * Redraws the panels once per burst of feed events (they redraw only what changed) and the map
+   * once per frame: a call must show in the queue at once, even while the map is busy drawing.
+   */
   redraw(): void {
+    if (!this.panelsPending) {
+      this.panelsPending = true;
+      queueMicrotask(() => {
+        this.panelsPending = false;
+        this.panels.render();
+      });
+    }
     if (this.redrawPending) return;
     this.redrawPending = true;
     requestAnimationFrame(() => {
@@ -126,7 +158,6 @@ class Dashboard {
       this.map.setUnits(this.units.values());
       this.map.setIncidents(this.incidents.values(), this.selected);
       this.map.setCutoff(this.cutoff, this.units);
-      this.panels.render();
     });
   }
 
@@ -256,6 +287,27 @@ class Dashboard {
         break;
       }
       case 'call_received':
+        // Shown at once from the event; the fetch adds what the server derived (jurisdictions).
+        if (!this.incidents.has(change.incident)) {
+          this.incidents.set(change.incident, {
+            id: change.incident,
+            category: change.call.category,
+            priority: change.call.priority,
+            location: change.call.location,
+            address: change.call.address,
+            callers: [change.call.caller],
+            notes: [],
+            status: 'received',
+            received_at: at,
+            jurisdictions: [],
+            units: [],
+            merged_from: [],
+            merged_into: null,
+            history: [{ to: 'received', at }],
+          });
+        }
+        this.refreshIncident(change.incident).catch(showError);
+        break;
       case 'note_added':
         this.refreshIncident(change.incident).catch(showError);
         break;

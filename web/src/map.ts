@@ -167,8 +167,8 @@ export class CommandMap {
     return this.ready;
   }
 
-  fit(meta: MapMeta): void {
-    const [west, south, east, north] = meta.bounds;
+  fit(bounds: MapMeta['bounds']): void {
+    const [west, south, east, north] = bounds;
     this.map.fitBounds(
       [
         [west, south],

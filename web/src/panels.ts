@@ -2,6 +2,7 @@
 // dispatch button, every unit's status, and the response KPIs.
 
 import type { Dashboard } from './main';
+import { ApiFailure } from './api';
 import { formatMeters, formatSeconds, formatTime, language, t, term } from './i18n';
 import { PRIORITY_COLOURS, STATUS_COLOURS } from './map';
 import { UNIT_STATUSES, type Candidate, type Excluded, type Incident, type KpiRow, type Recommendation, type UnitStatus } from './types';
@@ -117,9 +118,31 @@ export class Panels {
     const cutoffKey = `${lang}|${plan ? JSON.stringify(plan.checkpoints) : ''}`;
     if (cutoffKey !== this.drawn.cutoff) {
       this.drawn.cutoff = cutoffKey;
-      this.cutoffSummary.textContent = plan ? t('cutoff.summary', { n: plan.checkpoints.length, u: plan.n_uncovered }) : '';
+      this.renderCutoff();
     }
     this.renderRecommendation();
+  }
+
+  private renderCutoff(): void {
+    const plan = this.dashboard.cutoff;
+    if (!plan) {
+      this.cutoffSummary.replaceChildren();
+      return;
+    }
+    const assignments = plan.checkpoints.map((checkpoint, index) =>
+      element(
+        'li',
+        { 'data-testid': `cutoff-checkpoint-${index + 1}` },
+        `${index + 1}. `,
+        checkpoint.assignment
+          ? `${checkpoint.assignment.unit} (${term(checkpoint.assignment.kind)}) ${t('rec.eta')} ${formatSeconds(checkpoint.assignment.eta)}, ${t('cutoff.margin')} ${formatSeconds(checkpoint.assignment.margin)}`
+          : t('cutoff.uncovered'),
+      ),
+    );
+    this.cutoffSummary.replaceChildren(
+      t('cutoff.summary', { n: plan.checkpoints.length, u: plan.n_uncovered }),
+      element('ul', { class: 'cutoff-list' }, ...assignments),
+    );
   }
 
   private renderQueue(queued: Incident[]): void {
@@ -184,22 +207,25 @@ export class Panels {
       { class: 'plan' },
       `#${recommendation.incident} ${recommendation.plan.priority} ${term(recommendation.plan.category)} — ${t('rec.plan')}: ${plan}`,
     );
-    const rows = recommendation.ranked.map((candidate, index) => {
+    const rows = recommendation.ranked.flatMap((candidate, index) => {
       const proposed = recommendation.proposed.includes(candidate.unit);
       const box = element('input', { type: 'checkbox', 'data-testid': `rec-select-${candidate.unit}` });
       box.checked = proposed;
       box.dataset.unit = candidate.unit;
-      return element(
-        'tr',
-        { 'data-testid': `rec-unit-${candidate.unit}`, 'data-unit-id': candidate.unit, class: proposed ? 'proposed' : '', title: candidate.reason },
-        element('td', {}, box),
-        element('td', {}, candidate.unit),
-        element('td', {}, term(candidate.kind)),
-        element('td', { class: 'number' }, formatSeconds(candidate.eta)),
-        element('td', { class: 'number' }, formatMeters(candidate.distance)),
-        element('td', { class: 'number' }, formatSeconds(candidate.fix_age)),
-        element('td', { class: 'reason' }, candidateReason(candidate, index + 1, incident)),
-      );
+      const kind = proposed ? 'proposed' : '';
+      return [
+        element(
+          'tr',
+          { 'data-testid': `rec-unit-${candidate.unit}`, 'data-unit-id': candidate.unit, class: `${kind} facts`, title: candidate.reason },
+          element('td', {}, box),
+          element('td', {}, candidate.unit),
+          element('td', { class: 'kind' }, term(candidate.kind)),
+          element('td', { class: 'number' }, formatSeconds(candidate.eta)),
+          element('td', { class: 'number' }, formatMeters(candidate.distance)),
+          element('td', { class: 'number' }, formatSeconds(candidate.fix_age)),
+        ),
+        element('tr', { class: `${kind} reason` }, element('td', {}), element('td', { colspan: '5' }, candidateReason(candidate, index + 1, incident))),
+      ];
     });
     const table = element(
       'table',
@@ -210,7 +236,7 @@ export class Panels {
         element(
           'tr',
           {},
-          ...['', t('rec.unit'), t('rec.kind'), t('rec.eta'), t('rec.distance'), t('rec.fix_age'), t('rec.reason')].map((h) => element('th', {}, h)),
+          ...['', t('rec.unit'), t('rec.kind'), t('rec.eta'), t('rec.distance'), t('rec.fix_age')].map((h) => element('th', {}, h)),
         ),
       ),
       element('tbody', {}, ...rows),
@@ -222,9 +248,16 @@ export class Panels {
     parts.push(rows.length > 0 ? table : element('p', { class: 'hint' }, t('rec.none')));
     const dispatched = this.dispatchedFor === recommendation.incident;
     const button = element('button', { class: 'dispatch', 'data-testid': 'dispatch-button' }, dispatched ? t('rec.dispatched') : t('rec.dispatch'));
-    button.disabled = dispatched || rows.length === 0 || incident?.status !== 'received';
+    const open = incident !== undefined && ['received', 'dispatched', 'on_scene'].includes(incident.status);
+    button.disabled = dispatched || rows.length === 0 || !open;
+    const boxes = () => [...table.querySelectorAll<HTMLInputElement>('input[type=checkbox]')];
+    const refreshButton = () => {
+      if (!dispatched && open) button.disabled = !boxes().some((b) => b.checked);
+    };
+    for (const box of boxes()) box.onchange = refreshButton;
+    refreshButton();
     button.onclick = () => {
-      const chosen = [...table.querySelectorAll<HTMLInputElement>('input[type=checkbox]')].filter((b) => b.checked).map((b) => b.dataset.unit!);
+      const chosen = boxes().filter((b) => b.checked).map((b) => b.dataset.unit!);
       button.disabled = true;
       void this.dashboard.dispatch(recommendation.incident, chosen);
     };
@@ -273,9 +306,18 @@ export class Panels {
     );
   }
 
+  /** False once the server said this token may not read KPIs, so that it is not asked again. */
+  private kpisAllowed = true;
+
   async loadKpis(): Promise<void> {
-    const kpis = await this.dashboard.api.get<{ group: string; rows: KpiRow[] }>('/api/kpis?group=priority');
-    this.kpiRows = kpis.rows;
+    if (!this.kpisAllowed) return;
+    try {
+      const kpis = await this.dashboard.api.get<{ group: string; rows: KpiRow[] }>('/api/kpis?group=priority');
+      this.kpiRows = kpis.rows;
+    } catch (error) {
+      if (error instanceof ApiFailure && error.status === 403) this.kpisAllowed = false;
+      throw error;
+    }
     this.render();
   }
 

@@ -78,6 +78,16 @@ export type Category = (typeof CATEGORIES)[number];
 export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
 export type IncidentStatus = 'received' | 'dispatched' | 'on_scene' | 'closed' | 'cancelled';
 
+/** What the call taker recorded (dispatch::Call). */
+export interface Call {
+  category: Category;
+  priority: Priority;
+  location: LonLat;
+  address: string;
+  caller: { name: string; phone: string };
+  notes: string;
+}
+
 export interface Incident {
   id: number;
   category: Category;
@@ -172,7 +182,7 @@ export type Change =
   | { type: 'workstation_added'; workstation: Workstation }
   | { type: 'unit_added'; unit: Unit }
   | { type: 'position_reported'; unit: string; fix: PositionFix }
-  | { type: 'call_received'; incident: number }
+  | { type: 'call_received'; incident: number; call: Call }
   | { type: 'note_added'; incident: number }
   | { type: 'units_dispatched'; incident: number; units: string[] }
   | { type: 'unit_status_changed'; unit: string; to: UnitStatus }

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod mqtt;
 pub mod openapi;
 pub mod state;
+pub mod web;
 
 pub use api::router;
 pub use error::ApiError;
