@@ -124,6 +124,8 @@ export class CommandMap {
   readonly map: Map;
   private popup = new Popup({ closeButton: true, maxWidth: '280px' });
   private ready: Promise<void>;
+  /** While the dispatcher picks a point for the cut-off plan, clicks show nothing else. */
+  private picking = false;
 
   constructor(container: HTMLElement, token: string, onIncidentClick: (id: number) => void) {
     const origin = window.location.origin;
@@ -151,7 +153,7 @@ export class CommandMap {
       this.addOverlays();
       this.map.on('click', 'incidents', (event) => {
         const feature = event.features?.[0];
-        if (feature) onIncidentClick(Number(feature.properties.id));
+        if (feature && !this.picking) onIncidentClick(Number(feature.properties.id));
       });
       this.map.on('click', 'units', (event) => this.showUnitPopup(event.features?.[0]));
       this.map.on('click', 'workstations', (event) => this.showNamePopup(event.features?.[0], 'layer.workstations'));
@@ -423,7 +425,7 @@ export class CommandMap {
   }
 
   private showUnitPopup(feature: MapGeoJSONFeature | undefined): void {
-    if (!feature || feature.geometry.type !== 'Point') return;
+    if (!feature || feature.geometry.type !== 'Point' || this.picking) return;
     const p = feature.properties;
     this.popup
       .setLngLat(feature.geometry.coordinates as [number, number])
@@ -438,7 +440,7 @@ export class CommandMap {
   }
 
   private showNamePopup(feature: MapGeoJSONFeature | undefined, what: 'layer.workstations' | 'layer.places'): void {
-    if (!feature || feature.geometry.type !== 'Point') return;
+    if (!feature || feature.geometry.type !== 'Point' || this.picking) return;
     const p = feature.properties;
     const rows: [string, string][] = [[t(what), String(p.name ?? p.id)]];
     if (p.kind) rows.push([t('rec.kind'), term(String(p.kind))]);
@@ -448,9 +450,12 @@ export class CommandMap {
   /** Waits for one click on the map and returns where. */
   pickPoint(): Promise<{ lon: number; lat: number }> {
     this.map.getCanvas().style.cursor = 'crosshair';
+    this.picking = true;
     return new Promise((resolve) => {
       this.map.once('click', (event) => {
         this.map.getCanvas().style.cursor = '';
+        // Layer click handlers run after this one for the same click; they still see `picking`.
+        window.setTimeout(() => (this.picking = false), 0);
         resolve({ lon: event.lngLat.lng, lat: event.lngLat.lat });
       });
     });

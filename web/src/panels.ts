@@ -129,16 +129,17 @@ export class Panels {
       this.cutoffSummary.replaceChildren();
       return;
     }
-    const assignments = plan.checkpoints.map((checkpoint, index) =>
-      element(
-        'li',
-        { 'data-testid': `cutoff-checkpoint-${index + 1}` },
-        `${index + 1}. `,
-        checkpoint.assignment
-          ? `${checkpoint.assignment.unit} (${term(checkpoint.assignment.kind)}) ${t('rec.eta')} ${formatSeconds(checkpoint.assignment.eta)}, ${t('cutoff.margin')} ${formatSeconds(checkpoint.assignment.margin)}`
-          : t('cutoff.uncovered'),
-      ),
-    );
+    const assignments = plan.checkpoints.flatMap((checkpoint, index) => {
+      const assignment = checkpoint.assignment;
+      if (!assignment) return [];
+      return [
+        element(
+          'li',
+          { 'data-testid': `cutoff-checkpoint-${index + 1}` },
+          `${index + 1}. ${assignment.unit} (${term(assignment.kind)}) ${t('rec.eta')} ${formatSeconds(assignment.eta)}, ${t('cutoff.margin')} ${formatSeconds(assignment.margin)}`,
+        ),
+      ];
+    });
     this.cutoffSummary.replaceChildren(
       t('cutoff.summary', { n: plan.checkpoints.length, u: plan.n_uncovered }),
       element('ul', { class: 'cutoff-list' }, ...assignments),
