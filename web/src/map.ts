@@ -58,7 +58,7 @@ function point(lon: number, lat: number, properties: Record<string, unknown>): F
 }
 
 /** A white pictogram per unit kind, drawn on a canvas so that no sprite server is needed. */
-function kindIcon(kind: UnitKind): ImageData {
+export function kindIcon(kind: UnitKind): ImageData {
   const size = 32;
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = size;
@@ -302,7 +302,7 @@ export class CommandMap {
       type: 'circle',
       source: 'incidents',
       paint: {
-        'circle-radius': ['match', ['get', 'priority'], 'P1', 9, 'P2', 8, 6],
+        'circle-radius': ['match', ['get', 'priority'], 'P1', 13, 'P2', 12, 10],
         'circle-color': ['match', ['get', 'priority'], ...Object.entries(PRIORITY_COLOURS).flat(), '#ffffff'] as never,
         'circle-stroke-color': ['case', ['get', 'selected'], '#ffffff', '#111a28'],
         'circle-stroke-width': ['case', ['get', 'selected'], 3, 1.5],

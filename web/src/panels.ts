@@ -4,8 +4,8 @@
 import type { Dashboard } from './main';
 import { ApiFailure } from './api';
 import { formatMeters, formatSeconds, formatTime, language, t, term } from './i18n';
-import { PRIORITY_COLOURS, STATUS_COLOURS } from './map';
-import { UNIT_STATUSES, type Candidate, type Excluded, type Incident, type KpiRow, type Recommendation, type UnitStatus } from './types';
+import { kindIcon, PRIORITY_COLOURS, STATUS_COLOURS } from './map';
+import { UNIT_KINDS, UNIT_STATUSES, type Candidate, type Excluded, type Incident, type KpiRow, type Recommendation, type UnitStatus } from './types';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -91,9 +91,47 @@ export class Panels {
 
   constructor(private dashboard: Dashboard) {}
 
+  private legend = document.getElementById('legend')!;
+  private legendLanguage = '';
+
+  /** What the colours and pictograms on the map mean. */
+  private renderLegend(): void {
+    const iconOf = (kind: (typeof UNIT_KINDS)[number]) => {
+      const canvas = document.createElement('canvas');
+      const image = kindIcon(kind);
+      canvas.width = image.width;
+      canvas.height = image.height;
+      canvas.getContext('2d')!.putImageData(image, 0, 0);
+      return element('img', { src: canvas.toDataURL(), class: 'kind-icon', alt: '' });
+    };
+    this.legend.replaceChildren(
+      element(
+        'div',
+        { class: 'legend-group' },
+        ...UNIT_STATUSES.map((status) =>
+          element('span', { class: 'legend-item' }, element('span', { class: 'dot', style: `background:${STATUS_COLOURS[status]}` }), term(status)),
+        ),
+      ),
+      element(
+        'div',
+        { class: 'legend-group' },
+        ...UNIT_KINDS.map((kind) => element('span', { class: 'legend-item' }, iconOf(kind), term(kind))),
+      ),
+      element(
+        'div',
+        { class: 'legend-group' },
+        ...Object.entries(PRIORITY_COLOURS).map(([priority, colour]) => element('span', { class: 'legend-item' }, badge(priority, colour))),
+      ),
+    );
+  }
+
   /** Redraws what changed since the last call; the keys keep open dropdowns from being rebuilt. */
   render(): void {
     const lang = language();
+    if (lang !== this.legendLanguage) {
+      this.legendLanguage = lang;
+      this.renderLegend();
+    }
     const queued = [...this.dashboard.incidents.values()]
       .filter((incident) => incident.status === 'received' && incident.merged_into === null)
       .sort((a, b) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || a.received_at - b.received_at);
