@@ -47,7 +47,13 @@ async function run(page) {
     console.log(`dashboard test: ${text}`);
   };
 
-  step('loading the dashboard');
+  step('opening the dashboard without a token');
+  await page.goto(`${base}/`);
+  await page.waitForSelector('[data-testid="login"][open]', { timeout: 10_000 }).catch(() => {
+    throw new Failure('without a token the dashboard shows no login box');
+  });
+
+  step('loading the dashboard with the token in the address');
   await page.goto(`${base}/?token=${encodeURIComponent(token)}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 }).catch(() => {
     throw new Failure('the dashboard did not finish loading its data within 30 s');
