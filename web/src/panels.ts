@@ -22,6 +22,11 @@ function badge(text: string, colour: string): HTMLElement {
   return element('span', { class: 'badge', style: `background:${colour}` }, text);
 }
 
+function waitingText(receivedAt: number): string {
+  const minutes = Math.max(0, Math.floor((Date.now() - receivedAt) / 60_000));
+  return `${formatTime(receivedAt)} · ${t('queue.waiting', { m: minutes })}`;
+}
+
 const PRIORITY_ORDER = { P1: 0, P2: 1, P3: 2, P4: 3 } as const;
 
 /** When the incident first reached `status`, from its history. */
@@ -89,7 +94,14 @@ export class Panels {
   private kpiRows: KpiRow[] = [];
   private drawn = { queue: '', units: '', kpis: '', cutoff: '' };
 
-  constructor(private dashboard: Dashboard) {}
+  constructor(private dashboard: Dashboard) {
+    // The queue shows how long each call has waited, so its times move on as the minutes pass.
+    window.setInterval(() => {
+      for (const time of this.queue.querySelectorAll<HTMLElement>('[data-received-at]')) {
+        time.textContent = waitingText(Number(time.dataset.receivedAt));
+      }
+    }, 20_000);
+  }
 
   private legend = document.getElementById('legend')!;
   private legendLanguage = '';
@@ -200,7 +212,7 @@ export class Panels {
           },
           badge(incident.priority, PRIORITY_COLOURS[incident.priority]!),
           element('strong', {}, ` #${incident.id} ${term(incident.category)}`),
-          element('span', { class: 'time' }, formatTime(incident.received_at)),
+          element('span', { class: 'time', 'data-received-at': String(incident.received_at) }, waitingText(incident.received_at)),
           element('div', { class: 'address' }, incident.address || `${incident.location.lat.toFixed(5)}, ${incident.location.lon.toFixed(5)}`),
         );
         item.onclick = () => void this.dashboard.select(incident.id);
@@ -336,7 +348,7 @@ export class Panels {
           'li',
           { 'data-testid': `unit-${unit.id}` },
           element('span', { class: 'dot', style: `background:${STATUS_COLOURS[unit.status]}` }),
-          element('span', { class: 'unit-name' }, `${unit.id} ${term(unit.kind)}`),
+          element('span', { class: 'unit-name', title: unit.name }, `${unit.id}${unit.name && unit.name !== unit.id ? ` ${unit.name}` : ''} · ${term(unit.kind)}`),
           element('span', { class: 'status', 'data-testid': `unit-status-${unit.id}`, 'data-status': unit.status }, term(unit.status)),
           unit.incident !== null ? element('span', { class: 'incident' }, `#${unit.incident}`) : '',
           select,
