@@ -36,11 +36,11 @@ const CIRCLE_COLOURS: Record<number, string> = { 1: '#2ecc71', 3: '#f1c40f', 5: 
 
 /** Switchable groups and the style layers each one shows. */
 export const LAYER_GROUPS = {
-  jurisdictions: ['jurisdictions-line'],
-  grids: ['grids-fill', 'grids-line'],
+  jurisdictions: ['jurisdictions-line', 'jurisdiction-names'],
+  grids: ['grids-fill', 'grids-line', 'grid-names'],
   circles: ['circles-fill', 'circles-line'],
   workstations: ['workstations', 'workstation-names'],
-  places: ['places-lines', 'places-points'],
+  places: ['places-lines', 'places-points', 'place-names'],
   units: ['units', 'unit-kinds'],
   incidents: ['incidents-halo', 'incidents'],
   cutoff: ['cutoff-links', 'cutoff-seen', 'cutoff-points'],
@@ -183,7 +183,7 @@ export class CommandMap {
   private addOverlays(): void {
     const map = this.map;
     for (const kind of UNIT_KINDS) map.addImage(`kind-${kind}`, kindIcon(kind), { pixelRatio: 2 });
-    for (const id of ['jurisdictions', 'grids', 'circles', 'workstations', 'places', 'units', 'incidents', 'cutoff', 'cutoff-links']) {
+    for (const id of ['jurisdictions', 'jurisdiction-labels', 'grids', 'circles', 'workstations', 'places', 'units', 'incidents', 'cutoff', 'cutoff-links']) {
       map.addSource(id, { type: 'geojson', data: EMPTY });
     }
     map.addLayer({
@@ -223,6 +223,27 @@ export class CommandMap {
       },
     });
     map.addLayer({
+      id: 'jurisdiction-names',
+      type: 'symbol',
+      source: 'jurisdiction-labels',
+      filter: ['match', ['get', 'level'], ['police_station', 'workstation'], true, false],
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONTS,
+        'text-size': ['match', ['get', 'level'], 'police_station', 15, 13],
+      },
+      paint: { 'text-color': '#c9b8f5', 'text-halo-color': '#111a28', 'text-halo-width': 1.5, 'text-opacity': 0.85 },
+    });
+    map.addLayer({
+      id: 'grid-names',
+      type: 'symbol',
+      source: 'jurisdiction-labels',
+      filter: ['==', ['get', 'level'], 'patrol_grid'],
+      minzoom: 15,
+      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONTS, 'text-size': 11 },
+      paint: { 'text-color': '#7aa2f7', 'text-halo-color': '#111a28', 'text-halo-width': 1 },
+    });
+    map.addLayer({
       id: 'places-lines',
       type: 'line',
       source: 'places',
@@ -240,6 +261,22 @@ export class CommandMap {
         'circle-stroke-color': '#111a28',
         'circle-stroke-width': 1,
       },
+    });
+    map.addLayer({
+      id: 'place-names',
+      type: 'symbol',
+      source: 'places',
+      minzoom: 15,
+      filter: ['==', ['geometry-type'], 'Point'],
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONTS,
+        'text-size': 11,
+        'text-offset': [0, 0.9],
+        'text-anchor': 'top',
+        'text-optional': true,
+      },
+      paint: { 'text-color': '#e6d6ff', 'text-halo-color': '#111a28', 'text-halo-width': 1 },
     });
     map.addLayer({
       id: 'workstations',
@@ -343,6 +380,13 @@ export class CommandMap {
       ring.push(ring[0]!);
       return { type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] }, properties: { id: j.id, name: j.name, level: j.level } };
     };
+    // One label point per area: a polygon source would label the area once per tile it spans.
+    const label = (j: Jurisdiction): Feature => {
+      const lon = j.area.reduce((sum, p) => sum + p.lon, 0) / j.area.length;
+      const lat = j.area.reduce((sum, p) => sum + p.lat, 0) / j.area.length;
+      return point(lon, lat, { id: j.id, name: j.name, level: j.level });
+    };
+    this.source('jurisdiction-labels')?.setData(collection(all.map(label)));
     this.source('jurisdictions')?.setData(collection(all.filter((j) => j.level !== 'patrol_grid').map(feature)));
     this.source('grids')?.setData(collection(all.filter((j) => j.level === 'patrol_grid').map(feature)));
   }

@@ -296,7 +296,7 @@ export class Panels {
     if (recommendation.unfilled.length > 0) {
       parts.push(element('p', { class: 'warning' }, `${t('rec.unfilled')}: ${recommendation.unfilled.map(unfilledName).join(', ')}`));
     }
-    parts.push(rows.length > 0 ? table : element('p', { class: 'hint' }, t('rec.none')));
+    parts.push(rows.length > 0 ? table : element('p', { class: 'hint', 'data-testid': 'rec-none' }, t('rec.none')));
     const dispatched = this.dispatchedFor === recommendation.incident;
     const button = element('button', { class: 'dispatch', 'data-testid': 'dispatch-button' }, dispatched ? t('rec.dispatched') : t('rec.dispatch'));
     const open = incident !== undefined && ['received', 'dispatched', 'on_scene'].includes(incident.status);

@@ -119,9 +119,10 @@ async function run(page) {
   step('opening the recommendation');
   await page.click(item);
   const rows = '[data-testid="ranking"] tr[data-unit-id]';
-  await page.waitForSelector(rows, { timeout: 15_000 }).catch(() => {
-    throw new Failure(`no ranked units appeared for call ${id} within 15 s`);
+  await page.waitForSelector(`${rows}, [data-testid="rec-none"]`, { timeout: 15_000 }).catch(() => {
+    throw new Failure(`no ranking appeared for call ${id} within 15 s`);
   });
+  check((await page.$(rows)) !== null, `the ranking for call ${id} lists no unit: every unit is busy, without a position or not called for`);
   const chosen = await page.$$eval(`${rows} input[type=checkbox]:checked`, (boxes) => boxes.map((box) => box.dataset.unit));
   check(chosen.length > 0, `the recommendation for call ${id} proposes no unit`);
   const unit = chosen[0];
