@@ -28,6 +28,8 @@ function showError(error: unknown): void {
   } else {
     item.textContent = `${t('error.request')}: ${String(error)}`;
   }
+  // The same failure again (say, every tile of the view) shows once.
+  if ([...errors.children].some((shown) => shown.firstChild?.textContent === item.textContent)) return;
   const dismiss = document.createElement('button');
   dismiss.textContent = '×';
   dismiss.title = t('error.dismiss');
