@@ -191,7 +191,7 @@ class Dashboard {
     try {
       await this.api.post(`/api/incidents/${id}/dispatch`, { units });
       await Promise.all([this.refreshIncident(id), ...units.map((unit) => this.refreshUnit(unit))]);
-      this.panels.markDispatched(id, units);
+      this.panels.markDispatched(id);
     } catch (error) {
       showError(error);
     }

@@ -93,6 +93,7 @@ export class Panels {
   private dispatchedFor: number | null = null;
   private kpiRows: KpiRow[] = [];
   private drawn = { queue: '', units: '', kpis: '', cutoff: '' };
+  private drawnRecommendation = '';
 
   constructor(private dashboard: Dashboard) {
     // The queue shows how long each call has waited, so its times move on as the minutes pass.
@@ -229,13 +230,11 @@ export class Panels {
     this.renderRecommendation();
   }
 
-  markDispatched(incident: number, _units: string[]): void {
+  markDispatched(incident: number): void {
     this.dispatchedFor = incident;
     this.drawnRecommendation = '';
     this.renderRecommendation();
   }
-
-  private drawnRecommendation = '';
 
   private renderRecommendation(): void {
     const box = this.recommendationBox;
