@@ -61,6 +61,8 @@ class Dashboard {
   cutoff: CutoffPlan | null = null;
   private redrawPending = false;
   private panelsPending = false;
+  /** What the next frame redraws on the map: only sources whose data changed are sent again. */
+  private dirty = { units: false, incidents: false, cutoff: false };
   private kpiTimer: number | undefined;
   readonly map: CommandMap;
   readonly panels: Panels;
@@ -145,8 +147,11 @@ class Dashboard {
    * Redraws the panels once per burst of feed events (they redraw only what changed) and the map
    * once per frame: a call must show in the queue at once, even while the map is busy drawing.
    */
-  redraw(): void {
-    if (!this.panelsPending) {
+  redraw(what: Partial<Record<'units' | 'incidents' | 'cutoff' | 'panels', boolean>> = { units: true, incidents: true, cutoff: true, panels: true }): void {
+    this.dirty.units ||= what.units ?? false;
+    this.dirty.incidents ||= what.incidents ?? false;
+    this.dirty.cutoff ||= what.cutoff ?? false;
+    if (what.panels && !this.panelsPending) {
       this.panelsPending = true;
       queueMicrotask(() => {
         this.panelsPending = false;
@@ -157,9 +162,11 @@ class Dashboard {
     this.redrawPending = true;
     requestAnimationFrame(() => {
       this.redrawPending = false;
-      this.map.setUnits(this.units.values());
-      this.map.setIncidents(this.incidents.values(), this.selected);
-      this.map.setCutoff(this.cutoff, this.units);
+      const dirty = this.dirty;
+      this.dirty = { units: false, incidents: false, cutoff: false };
+      if (dirty.units) this.map.setUnits(this.units.values());
+      if (dirty.incidents) this.map.setIncidents(this.incidents.values(), this.selected);
+      if (dirty.cutoff) this.map.setCutoff(this.cutoff, this.units);
     });
   }
 
@@ -264,7 +271,9 @@ class Dashboard {
       case 'position_reported': {
         const unit = this.units.get(change.unit);
         if (unit) unit.position = change.fix;
-        break;
+        // Positions change only the map's units (and the cut-off lines that start at them).
+        this.redraw({ units: true, cutoff: this.cutoff !== null });
+        return;
       }
       case 'unit_status_changed': {
         const unit = this.units.get(change.unit);
