@@ -64,6 +64,7 @@ class Dashboard {
   /** What the next frame redraws on the map: only sources whose data changed are sent again. */
   private dirty = { units: false, incidents: false, cutoff: false };
   private kpiTimer: number | undefined;
+  private configurationTimer: number | undefined;
   readonly map: CommandMap;
   readonly panels: Panels;
 
@@ -85,7 +86,7 @@ class Dashboard {
       configuration,
       this.loadUnits(),
       this.loadIncidents(),
-      this.api.get<FeatureCollection<Geometry>>('/api/circles?minutes=1,3,5').then((circles) => this.map.setCircles(circles)),
+      this.loadCircles(),
       this.api.get<FeatureCollection<Geometry>>('/api/places').then((places) => this.map.setPlaces(places)),
     ];
     this.connectFeed();
@@ -117,6 +118,18 @@ class Dashboard {
     ]);
     this.map.setJurisdictions(this.jurisdictions);
     this.map.setWorkstations(this.workstations);
+  }
+
+  /** A deployment arrives as a burst of events; the map reloads once it has settled. */
+  private reloadConfigurationSoon(): void {
+    window.clearTimeout(this.configurationTimer);
+    this.configurationTimer = window.setTimeout(() => {
+      Promise.all([this.loadConfiguration(), this.loadCircles()]).catch(showError);
+    }, 500);
+  }
+
+  async loadCircles(): Promise<void> {
+    this.map.setCircles(await this.api.get<FeatureCollection<Geometry>>('/api/circles?minutes=1,3,5'));
   }
 
   async loadUnits(): Promise<void> {
@@ -334,7 +347,7 @@ class Dashboard {
         break;
       case 'jurisdiction_added':
       case 'workstation_added':
-        this.loadConfiguration().catch(showError);
+        this.reloadConfigurationSoon();
         break;
       default:
         break;
