@@ -24,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the main job on the bundled real city (Heidelberg): circles and coverage.
+    /// The main job on the bundled real city (Heidelberg): the command map with a live city.
     Demo(demo::DemoArgs),
     /// Import an OpenStreetMap extract into a routing graph for every travel profile.
     Import(roads::ImportArgs),

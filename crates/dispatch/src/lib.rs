@@ -9,6 +9,7 @@ pub mod ids;
 pub mod incident;
 pub mod jurisdiction;
 pub mod kpi;
+pub mod place;
 pub mod plan;
 pub mod recommend;
 pub mod road;
@@ -24,6 +25,7 @@ pub use incident::{
 };
 pub use jurisdiction::{Jurisdiction, JurisdictionError, JurisdictionLevel, JurisdictionTree};
 pub use kpi::{kpis, KpiGrouping, KpiRow};
+pub use place::{InvalidPlace, Place, PlaceKind, PlaceShape};
 pub use plan::{response_plan, ResponsePlan};
 pub use recommend::{
     recommend, Candidate, Excluded, Exclusion, RecommendError, Recommendation, Travel, TravelError,

@@ -1,10 +1,12 @@
 //! Deployments (警力部署): where the workstations are, which units each has, the patrol grids they
-//! walk or drive, and the key places and must-visit points; generated from a seed for any city
-//! graph, and written to and read from a TOML file.
+//! walk or drive, and the places they guard (key places, must-visit points, must-patrol lines);
+//! generated from a seed for any city graph, and written to and read from a TOML file.
 
 use crate::error::ScenarioError;
+use crate::lattice::{self, Cell};
 use dispatch::{
-    Capability, Unit, UnitId, UnitKind, Workstation, WorkstationCategory, WorkstationId,
+    Capability, Place, PlaceKind, PlaceShape, Unit, UnitId, UnitKind, Workstation,
+    WorkstationCategory, WorkstationId,
 };
 use measure::{LonLat, Meters};
 use rand::{Rng, SeedableRng};
@@ -49,21 +51,35 @@ impl PatrolGrid {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A key place as files before [`Place`] wrote it: `kind = "key_place"` or `"must_visit"` and a
+/// `location`. Read so that old deployment files keep working; a key place becomes a key unit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct LegacyKeyPlace {
+    id: String,
+    name: String,
+    kind: LegacyKeyPlaceKind,
+    location: LonLat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum KeyPlaceKind {
-    /// 重点部位: a place that needs protection (station, school, market).
+enum LegacyKeyPlaceKind {
     KeyPlace,
-    /// 必巡点: a point every patrol shift must pass.
     MustVisit,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyPlace {
-    pub id: String,
-    pub name: String,
-    pub kind: KeyPlaceKind,
-    pub location: LonLat,
+impl From<LegacyKeyPlace> for Place {
+    fn from(old: LegacyKeyPlace) -> Place {
+        Place {
+            id: old.id,
+            name: old.name,
+            kind: match old.kind {
+                LegacyKeyPlaceKind::KeyPlace => PlaceKind::KeyUnit,
+                LegacyKeyPlaceKind::MustVisit => PlaceKind::MustVisit,
+            },
+            shape: PlaceShape::Point(old.location),
+        }
+    }
 }
 
 /// A unit as deployed: its kind, home workstation and, for patrols, its grid.
@@ -80,14 +96,43 @@ pub struct UnitPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "DeploymentFile")]
 pub struct Deployment {
     pub name: String,
     pub workstations: Vec<Workstation>,
     pub units: Vec<UnitPlan>,
-    #[serde(default)]
     pub grids: Vec<PatrolGrid>,
+    /// Key places (crowded places, key units, vital sites), must-visit points and must-patrol
+    /// lines.
+    pub places: Vec<Place>,
+}
+
+/// A deployment as a file holds it: `places`, or `key_places` in files written before places.
+#[derive(Deserialize)]
+struct DeploymentFile {
+    name: String,
+    workstations: Vec<Workstation>,
+    units: Vec<UnitPlan>,
     #[serde(default)]
-    pub key_places: Vec<KeyPlace>,
+    grids: Vec<PatrolGrid>,
+    #[serde(default)]
+    places: Vec<Place>,
+    #[serde(default)]
+    key_places: Vec<LegacyKeyPlace>,
+}
+
+impl From<DeploymentFile> for Deployment {
+    fn from(file: DeploymentFile) -> Deployment {
+        let mut places = file.places;
+        places.extend(file.key_places.into_iter().map(Place::from));
+        Deployment {
+            name: file.name,
+            workstations: file.workstations,
+            units: file.units,
+            grids: file.grids,
+            places,
+        }
+    }
 }
 
 impl Deployment {
@@ -158,13 +203,19 @@ impl Deployment {
                 }
             }
         }
-        for place in self
-            .workstations
-            .iter()
-            .map(|s| s.location)
-            .chain(self.key_places.iter().map(|p| p.location))
-        {
-            LonLat::new(place.lon, place.lat).map_err(|error| error.to_string())?;
+        let mut places = BTreeSet::new();
+        for place in &self.places {
+            if !places.insert(&place.id) {
+                return Err(format!("place '{}' is listed twice", place.id));
+            }
+            place.check().map_err(|error| error.to_string())?;
+        }
+        for point in self.workstations.iter().map(|s| s.location).chain(
+            self.places
+                .iter()
+                .flat_map(|p| p.shape.points().iter().copied()),
+        ) {
+            LonLat::new(point.lon, point.lat).map_err(|error| error.to_string())?;
         }
         Ok(())
     }
@@ -232,7 +283,9 @@ const CLUSTER_ROUNDS: usize = 20;
 /// A workstation must lie this close to a road of every profile.
 const STATION_SNAP: Meters = Meters(100.0);
 
-struct Cell {
+/// A lattice square of `grid_size` and the car-road nodes in it.
+#[derive(Debug)]
+struct LatticeCell {
     row: i64,
     column: i64,
     n_nodes: usize,
@@ -243,7 +296,10 @@ struct Cell {
 /// A believable deployment for the city: workstations at the centres of road density (weighted
 /// k-means on car-road nodes, so the built-up area gets them), units of every kind spread over
 /// them, square patrol grids over the built-up cells, each guarded by the workstation nearest by
-/// road, and key places and must-visit points in the busiest grids.
+/// road and then reassigned so that each workstation's grids are one piece without holes (cells
+/// a sector encloses become its grids, even without roads; see [`Deployment::jurisdictions`]),
+/// key places and must-visit points in the busiest grids, and must-patrol lines along the roads
+/// between them.
 pub fn generate_deployment(
     network: &RoadNetwork,
     options: &DeploymentOptions,
@@ -371,58 +427,190 @@ pub fn generate_deployment(
         })
         .collect();
     let nearest = nearest_station(graph, &station_snaps, &cell_snaps);
+    let mut owner: BTreeMap<Cell, usize> = cells
+        .iter()
+        .zip(&nearest)
+        .map(|(cell, nearest)| ((cell.row, cell.column), nearest.map_or(0, |n| n.station)))
+        .collect();
+    // A sector's main piece is the one holding its workstation.
+    let anchors: Vec<Option<Cell>> = workstations
+        .iter()
+        .map(|station| {
+            let p = projection.to_xy(station.location);
+            Some(((p[1] / size).floor() as i64, (p[0] / size).floor() as i64))
+        })
+        .collect();
+    lattice::repair_sectors(&mut owner, &anchors);
+    let built_up_nodes: BTreeMap<Cell, usize> = cells
+        .iter()
+        .map(|cell| ((cell.row, cell.column), cell.n_nodes))
+        .collect();
     // Grids are numbered by row (south to north) and column (west to east) from 1.
-    let first_row = cells.iter().map(|c| c.row).min().unwrap_or(0);
-    let first_column = cells.iter().map(|c| c.column).min().unwrap_or(0);
-    let mut grids = Vec::with_capacity(cells.len());
-    for (cell, nearest) in cells.iter().zip(&nearest) {
-        let station = nearest.map_or(0, |n| n.station);
+    let first_row = owner.keys().map(|c| c.0).min().unwrap_or(0);
+    let first_column = owner.keys().map(|c| c.1).min().unwrap_or(0);
+    let mut grids = Vec::with_capacity(owner.len());
+    // Road nodes of each grid's cell; 0 for a cell added only to close a sector's outline.
+    let mut patrol_weights = Vec::with_capacity(owner.len());
+    for (&(row, column), &station) in &owner {
         grids.push(PatrolGrid {
             id: PatrolGridId(format!(
                 "G-{:02}-{:02}",
-                cell.row - first_row + 1,
-                cell.column - first_column + 1
+                row - first_row + 1,
+                column - first_column + 1
             )),
             workstation: workstations[station].id.clone(),
-            south_west: projection.to_lonlat([cell.column as f64 * size, cell.row as f64 * size]),
-            north_east: projection.to_lonlat([
-                (cell.column + 1) as f64 * size,
-                (cell.row + 1) as f64 * size,
-            ]),
+            south_west: projection.to_lonlat([column as f64 * size, row as f64 * size]),
+            north_east: projection.to_lonlat([(column + 1) as f64 * size, (row + 1) as f64 * size]),
         });
+        patrol_weights.push(built_up_nodes.get(&(row, column)).copied().unwrap_or(0));
     }
 
-    let units = plan_units(&workstations, &grids, &cells, options.n_units);
+    let units = plan_units(&workstations, &grids, &patrol_weights, options.n_units);
 
-    let mut busiest: Vec<usize> = (0..cells.len()).collect();
-    busiest.sort_by_key(|&index| std::cmp::Reverse(cells[index].n_nodes));
-    let key_places = busiest
+    let mut busiest: Vec<&LatticeCell> = cells
         .iter()
-        .take(20)
-        .enumerate()
-        .map(|(rank, &index)| {
-            let node = cells[index].central_node.0;
-            let (kind, label, number) = if rank < 8 {
-                (KeyPlaceKind::KeyPlace, "Key place", rank + 1)
-            } else {
-                (KeyPlaceKind::MustVisit, "Must-visit point", rank - 7)
-            };
-            KeyPlace {
-                id: format!("{}-{:02}", if rank < 8 { "KP" } else { "MV" }, number),
-                name: format!("{label} {number} ({})", street_at(network, graph, node)),
-                kind,
-                location: graph.position(node),
-            }
-        })
+        .filter(|cell| owner.contains_key(&(cell.row, cell.column)))
         .collect();
+    busiest.sort_by_key(|cell| (std::cmp::Reverse(cell.n_nodes), cell.central_node.0));
+    let places = generate_places(network, graph, &busiest);
 
     Ok(Deployment {
         name: options.name.clone(),
         workstations,
         units,
         grids,
-        key_places,
+        places,
     })
+}
+
+/// How many places of each point kind a deployment gets, taken in turn from the busiest cells.
+const POINT_PLACES: [(PlaceKind, &str, usize); 4] = [
+    (PlaceKind::CrowdedPlace, "CP", 6),
+    (PlaceKind::KeyUnit, "KU", 6),
+    (PlaceKind::VitalSite, "VS", 4),
+    (PlaceKind::MustVisit, "MV", 8),
+];
+const MUST_PATROL_LINES: usize = 5;
+/// A must-patrol line is a road route this long.
+const MUST_PATROL_LENGTH: std::ops::RangeInclusive<f64> = 500.0..=2000.0;
+
+fn place_name(kind: PlaceKind, street: &str, number: usize) -> String {
+    let suffixes: &[&str] = match kind {
+        PlaceKind::CrowdedPlace => &["广场", "商业街", "车站", "农贸市场", "购物中心", "步行街"],
+        PlaceKind::KeyUnit => &[
+            "小学",
+            "人民医院",
+            "中学",
+            "政务服务中心",
+            "银行网点",
+            "幼儿园",
+        ],
+        PlaceKind::VitalSite => &["变电站", "自来水厂", "通信枢纽", "燃气调压站"],
+        PlaceKind::MustVisit => &["必到点"],
+        PlaceKind::MustPatrol => &["必巡线"],
+    };
+    format!("{street}{}", suffixes[(number - 1) % suffixes.len()])
+}
+
+/// Key places and must-visit points at the central road nodes of the busiest cells, named after
+/// their street; must-patrol lines as car routes of 0.5–2 km between busy cells.
+fn generate_places(
+    network: &RoadNetwork,
+    graph: &ProfileGraph,
+    busiest: &[&LatticeCell],
+) -> Vec<Place> {
+    let mut places: Vec<Place> = Vec::new();
+    let mut names = BTreeSet::new();
+    // One street may hold two places of a kind; the id tells them apart.
+    let mut unique = |name: String, id: &str| {
+        if names.insert(name.clone()) {
+            name
+        } else {
+            format!("{name} {id}")
+        }
+    };
+    let mut next_cell = busiest.iter();
+    for (kind, prefix, count) in POINT_PLACES {
+        for number in 1..=count {
+            let Some(cell) = next_cell.next() else {
+                break;
+            };
+            let node = cell.central_node.0;
+            let id = format!("{prefix}-{number:02}");
+            places.push(Place {
+                name: unique(
+                    place_name(kind, &street_at(network, graph, node), number),
+                    &id,
+                ),
+                id,
+                kind,
+                shape: PlaceShape::Point(graph.position(node)),
+            });
+        }
+    }
+    let starts = busiest.iter().take(MUST_PATROL_LINES * 4);
+    let mut used_starts = BTreeSet::new();
+    for start in starts {
+        if places
+            .iter()
+            .filter(|p| p.kind == PlaceKind::MustPatrol)
+            .count()
+            == MUST_PATROL_LINES
+        {
+            break;
+        }
+        let from_node = start.central_node.0;
+        if used_starts.contains(&from_node) {
+            continue;
+        }
+        let from = graph.position(from_node);
+        // The nearest busy cell 700 m or more away, so the route runs 0.5-2 km.
+        let Some(end) = busiest
+            .iter()
+            .filter(|end| !used_starts.contains(&end.central_node.0))
+            .map(|end| (graph.position(end.central_node.0).distance_to(from).0, end))
+            .filter(|(distance, _)| (700.0..1400.0).contains(distance))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, end)| end)
+        else {
+            continue;
+        };
+        let to_node = end.central_node.0;
+        let snap_node = |node: u32| {
+            snap(graph, graph.position(node), Meters(1.0)).expect("a node lies on its road")
+        };
+        let Some(road_route) = roadnet::route(graph, &snap_node(from_node), &snap_node(to_node))
+        else {
+            continue;
+        };
+        if !MUST_PATROL_LENGTH.contains(&road_route.meters.0) || road_route.geometry.len() < 2 {
+            continue;
+        }
+        used_starts.insert(from_node);
+        used_starts.insert(to_node);
+        let number = places
+            .iter()
+            .filter(|p| p.kind == PlaceKind::MustPatrol)
+            .count()
+            + 1;
+        let (from_street, to_street) = (
+            street_at(network, graph, from_node),
+            street_at(network, graph, to_node),
+        );
+        let streets = if from_street == to_street {
+            from_street
+        } else {
+            format!("{from_street}—{to_street}")
+        };
+        let id = format!("MP-{number:02}");
+        places.push(Place {
+            name: unique(place_name(PlaceKind::MustPatrol, &streets, number), &id),
+            id,
+            kind: PlaceKind::MustPatrol,
+            shape: PlaceShape::Line(road_route.geometry),
+        });
+    }
+    places
 }
 
 fn distance_2(a: [f64; 2], b: [f64; 2]) -> f64 {
@@ -500,14 +688,14 @@ fn cluster_centres(xy: &[[f64; 2]], sample: &[u32], k: usize, rng: &mut ChaCha8R
         .collect()
 }
 
-fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<Cell> {
+fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<LatticeCell> {
     let size = options.grid_size.0;
-    let mut cells: BTreeMap<(i64, i64), Cell> = BTreeMap::new();
+    let mut cells: BTreeMap<Cell, LatticeCell> = BTreeMap::new();
     for (node, p) in xy.iter().enumerate() {
         let (row, column) = ((p[1] / size).floor() as i64, (p[0] / size).floor() as i64);
         let centre = [(column as f64 + 0.5) * size, (row as f64 + 0.5) * size];
         let d = distance_2(*p, centre);
-        let cell = cells.entry((row, column)).or_insert(Cell {
+        let cell = cells.entry((row, column)).or_insert(LatticeCell {
             row,
             column,
             n_nodes: 0,
@@ -524,14 +712,37 @@ fn built_up_cells(xy: &[[f64; 2]], options: &DeploymentOptions) -> Vec<Cell> {
         .collect()
 }
 
+/// Road nodes the street search looks at before it gives up and names the node.
+const STREET_SEARCH: usize = 200;
+
+/// The name of the nearest named road, searching outward from `node` over the roads; service
+/// roads and paths often have no name.
 fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> String {
-    graph
-        .out_edges(node)
-        .chain(graph.in_edges(node).map(|(_, edge)| edge))
-        .map(|edge| &network.road(graph.edge_road(edge)).name)
-        .find(|name| !name.is_empty())
-        .cloned()
-        .unwrap_or_else(|| format!("node {node}"))
+    let mut seen = BTreeSet::from([node]);
+    let mut queue = std::collections::VecDeque::from([node]);
+    while let Some(at) = queue.pop_front() {
+        let edges: Vec<usize> = graph
+            .out_edges(at)
+            .chain(graph.in_edges(at).map(|(_, edge)| edge))
+            .collect();
+        if let Some(name) = edges
+            .iter()
+            .map(|&edge| &network.road(graph.edge_road(edge)).name)
+            .find(|name| !name.is_empty())
+        {
+            return name.clone();
+        }
+        for next in graph
+            .out_edges(at)
+            .map(|edge| graph.edge_head(edge))
+            .chain(graph.in_edges(at).map(|(tail, _)| tail))
+        {
+            if seen.len() < STREET_SEARCH && seen.insert(next) {
+                queue.push_back(next);
+            }
+        }
+    }
+    format!("node {node}")
 }
 
 /// How many units of each kind `n_units` makes: mostly patrol cars, a SWAT team per
@@ -561,10 +772,12 @@ fn kind_counts(n_units: usize, n_counter_terror: usize) -> Vec<(UnitKind, usize)
     counts
 }
 
+/// `patrol_weights` ranks each grid for patrols (its road nodes); a grid of weight 0 gets a
+/// patrol only when its workstation has no other grid.
 fn plan_units(
     workstations: &[Workstation],
     grids: &[PatrolGrid],
-    cells: &[Cell],
+    patrol_weights: &[usize],
     n_units: usize,
 ) -> Vec<UnitPlan> {
     let counter_terror: Vec<usize> = (0..workstations.len())
@@ -575,7 +788,10 @@ fn plan_units(
         grids_of.entry(&grid.workstation).or_default().push(index);
     }
     for list in grids_of.values_mut() {
-        list.sort_by_key(|&index| std::cmp::Reverse(cells[index].n_nodes));
+        list.sort_by_key(|&index| std::cmp::Reverse(patrol_weights[index]));
+        if patrol_weights[list[0]] > 0 {
+            list.retain(|&index| patrol_weights[index] > 0);
+        }
     }
     let mut next_grid: HashMap<&WorkstationId, usize> = HashMap::new();
     let mut units = Vec::with_capacity(n_units);

@@ -26,6 +26,8 @@ pub enum ScenarioError {
         max: usize,
         got: usize,
     },
+    #[error("cannot build the jurisdiction tree of deployment '{deployment}': {problem}")]
+    Jurisdictions { deployment: String, problem: String },
     #[error(transparent)]
     MissingProfile(#[from] roadnet::MissingProfile),
 }

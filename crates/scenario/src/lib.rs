@@ -5,14 +5,16 @@
 pub mod calls;
 pub mod deployment;
 pub mod error;
+pub mod jurisdictions;
+mod lattice;
 pub mod rhythm;
 
 pub use calls::{
     generate_calls, read_calls, write_calls, CallGenerator, CallMix, CallRecord, Recorded,
 };
 pub use deployment::{
-    generate_deployment, Deployment, DeploymentOptions, KeyPlace, KeyPlaceKind, PatrolGrid,
-    PatrolGridId, UnitPlan,
+    generate_deployment, Deployment, DeploymentOptions, PatrolGrid, PatrolGridId, UnitPlan,
 };
 pub use error::ScenarioError;
+pub use jurisdictions::sector_id;
 pub use rhythm::{format_time, hour_of_day, parse_time, SEATTLE_HOURLY_WEIGHTS};

@@ -1,7 +1,7 @@
 //! Deployments and calls generated on the real Heidelberg network: believable, reproducible, and
 //! written and read back without loss; bad files get errors that say where and what.
 
-use dispatch::{IncidentCategory, Priority, UnitKind};
+use dispatch::{IncidentCategory, PlaceKind, PlaceShape, Priority, UnitKind};
 use measure::{LonLat, Timestamp};
 use scenario::*;
 use std::collections::BTreeSet;
@@ -23,10 +23,7 @@ fn generated_deployment_is_believable_and_seeded() {
     let kinds: BTreeSet<UnitKind> = first.units.iter().map(|u| u.kind).collect();
     assert!(kinds.len() >= 5, "{kinds:?}");
     assert!(first.grids.len() >= 20, "{} grids", first.grids.len());
-    assert!(first
-        .key_places
-        .iter()
-        .any(|p| p.kind == KeyPlaceKind::MustVisit));
+    assert!(first.places.iter().any(|p| p.kind == PlaceKind::MustVisit));
     // Workstations spread out: no two closer than 500 m.
     for a in &first.workstations {
         for b in &first.workstations {
@@ -64,6 +61,49 @@ fn deployment_round_trips_through_toml() {
     assert_eq!(read, original);
 }
 
+#[test]
+fn old_files_with_key_places_still_read() {
+    let text = r#"
+name = "old"
+units = []
+[[workstations]]
+id = "WS-1"
+name = "one"
+category = "public_security_patrol"
+location = { lon = 8.69, lat = 49.41 }
+staffing = 4
+[[key_places]]
+id = "KP-01"
+name = "Key place 1 (Hauptstraße)"
+kind = "key_place"
+location = { lon = 8.70, lat = 49.41 }
+[[key_places]]
+id = "MV-01"
+name = "Must-visit point 1 (Bergheimer Straße)"
+kind = "must_visit"
+location = { lon = 8.68, lat = 49.41 }
+"#;
+    let read = Deployment::from_toml(text, "old.toml").unwrap();
+    let kinds: Vec<(&str, PlaceKind)> = read
+        .places
+        .iter()
+        .map(|p| (p.id.as_str(), p.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("KP-01", PlaceKind::KeyUnit),
+            ("MV-01", PlaceKind::MustVisit)
+        ]
+    );
+    assert_eq!(
+        read.places[0].shape,
+        PlaceShape::Point(LonLat::new(8.70, 49.41).unwrap())
+    );
+    let again = Deployment::from_toml(&read.to_toml(), "new.toml").unwrap();
+    assert_eq!(again, read);
+}
+
 #[track_caller]
 fn check_bad_deployment(text: &str, expected: &[&str]) {
     let message = Deployment::from_toml(text, "bad.toml")
@@ -94,6 +134,10 @@ staffing = 4
             "{station}[[units]]\nid = \"U-1\"\nname = \"car\"\nkind = \"tank\"\nhome = \"WS-1\"\n"
         ),
         &["bad.toml", "tank"],
+    );
+    check_bad_deployment(
+        &format!("{}[[places]]\nid = \"MP-1\"\nname = \"line\"\nkind = \"must_patrol\"\nshape = {{ point = {{ lon = 8.69, lat = 49.41 }} }}\n", station.replacen("name = \"x\"", "name = \"x\"\nunits = []", 1)),
+        &["bad.toml", "MP-1", "must-patrol line", "line"],
     );
     check_bad_deployment(
         "name = \"x\"\nunits = []\nworkstations = []\n",

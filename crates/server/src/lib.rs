@@ -8,6 +8,7 @@ pub mod clock;
 pub mod eido;
 pub mod error;
 pub mod feed;
+pub mod map;
 pub mod mqtt;
 pub mod openapi;
 pub mod state;
@@ -58,12 +59,36 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<Running> {
     let network = tokio::task::spawn_blocking(move || RoadNetwork::load(&graph_file))
         .await?
         .with_context(|| format!("loading the road graph {}", config.graph.display()))?;
-    let travel: SharedTravel = Arc::new(RoadTravelTimes::new(Arc::new(network)));
-    start_with(config, travel).await
+    start_on(config, Arc::new(network)).await
 }
 
-/// As [`start`], with travel times handed in (the demo shares one loaded network).
+/// As [`start`], on a network already loaded (the demo shares it with its units' driving):
+/// road travel times, and the command map's tiles and circles.
+pub async fn start_on(config: ServeConfig, network: Arc<RoadNetwork>) -> anyhow::Result<Running> {
+    let travel: SharedTravel = Arc::new(RoadTravelTimes::new(network.clone()));
+    let name = city_name(&network.source);
+    let city = tokio::task::spawn_blocking(move || map::CityMap::new(name, network)).await?;
+    start_inner(config, travel, Some(Arc::new(city))).await
+}
+
+/// The extract's file name without directories and `.osm.pbf`: "heidelberg".
+fn city_name(source: &str) -> String {
+    let file = source.rsplit(['/', '\\']).next().unwrap_or(source);
+    file.trim_end_matches(".pbf")
+        .trim_end_matches(".osm")
+        .to_string()
+}
+
+/// As [`start`], with travel times handed in and no map (the load benchmark).
 pub async fn start_with(config: ServeConfig, travel: SharedTravel) -> anyhow::Result<Running> {
+    start_inner(config, travel, None).await
+}
+
+async fn start_inner(
+    config: ServeConfig,
+    travel: SharedTravel,
+    city: Option<Arc<map::CityMap>>,
+) -> anyhow::Result<Running> {
     let log = EventLog::open(&config.db, &config.table_prefix)
         .await
         .with_context(|| format!("opening the event log {}", store::redact(&config.db)))?;
@@ -105,7 +130,10 @@ pub async fn start_with(config: ServeConfig, travel: SharedTravel) -> anyhow::Re
             }
         });
     }
-    let app = router(state.clone());
+    let mut app = router(state.clone());
+    if let Some(city) = city {
+        app = app.merge(map::routes(city).with_state(state.clone()));
+    }
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(Running {
         address,
