@@ -23,6 +23,7 @@ const zh = {
   'layer.units': '警力',
   'layer.incidents': '警情',
   'layer.cutoff': '围堵方案',
+  'layer.unavailable': '此服务器不提供该图层',
   'queue.title': '待派警情',
   'queue.empty': '暂无新警情',
   'queue.waiting': '已等 {m} 分',
@@ -40,6 +41,7 @@ const zh = {
   'rec.excluded': '排除的警力',
   'rec.none': '没有可派的警力。',
   'rec.dispatch': '派警',
+  'rec.show_all': '显示全部 {n} 个',
   'rec.dispatched': '已派警',
   'units.title': '警力状态',
   'units.set': '改为',
@@ -92,6 +94,7 @@ const en: Record<Key, string> = {
   'layer.units': 'Units',
   'layer.incidents': 'Incidents',
   'layer.cutoff': 'Cut-off plan',
+  'layer.unavailable': 'This server does not offer this layer',
   'queue.title': 'New calls',
   'queue.empty': 'No new calls',
   'queue.waiting': 'waiting {m} min',
@@ -109,6 +112,7 @@ const en: Record<Key, string> = {
   'rec.excluded': 'Excluded units',
   'rec.none': 'No unit can be sent.',
   'rec.dispatch': 'Dispatch',
+  'rec.show_all': 'Show all {n}',
   'rec.dispatched': 'Dispatched',
   'units.title': 'Unit status',
   'units.set': 'Set to',
@@ -253,6 +257,9 @@ export function translatePage(root: ParentNode = document): void {
   }
   for (const element of root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
     element.placeholder = t(element.dataset.i18nPlaceholder as Key);
+  }
+  for (const element of root.querySelectorAll<HTMLElement>('[data-i18n-title]')) {
+    element.title = t(element.dataset.i18nTitle as Key);
   }
   document.title = t('title');
 }

@@ -87,7 +87,7 @@ class Dashboard {
       this.loadUnits(),
       this.loadIncidents(),
       this.loadCircles(),
-      this.api.get<FeatureCollection<Geometry>>('/api/places').then((places) => this.map.setPlaces(places)),
+      this.optionalLayer('places', this.api.get<FeatureCollection<Geometry>>('/api/places').then((places) => this.map.setPlaces(places))),
     ];
     this.connectFeed();
     const results = await Promise.allSettled(loads);
@@ -129,7 +129,30 @@ class Dashboard {
   }
 
   async loadCircles(): Promise<void> {
-    this.map.setCircles(await this.api.get<FeatureCollection<Geometry>>('/api/circles?minutes=1,3,5'));
+    await this.optionalLayer(
+      'circles',
+      this.api.get<FeatureCollection<Geometry>>('/api/circles?minutes=1,3,5').then((circles) => this.map.setCircles(circles)),
+    );
+  }
+
+  /**
+   * A layer whose route this server does not have (a server started without the city map, or an
+   * older one) is marked unavailable on its switch instead of reported as a failure.
+   */
+  private async optionalLayer(group: LayerGroup, load: Promise<void>): Promise<void> {
+    try {
+      await load;
+    } catch (error) {
+      if (!(error instanceof ApiFailure && error.code === 'route_not_found')) throw error;
+      const box = document.querySelector<HTMLInputElement>(`[data-testid="layer-${group}"]`);
+      if (box) {
+        box.disabled = true;
+        box.checked = false;
+        box.parentElement!.classList.add('unavailable');
+        box.parentElement!.dataset.i18nTitle = 'layer.unavailable';
+        box.parentElement!.title = t('layer.unavailable');
+      }
+    }
   }
 
   async loadUnits(): Promise<void> {

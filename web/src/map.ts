@@ -192,7 +192,7 @@ export class CommandMap {
       source: 'circles',
       paint: {
         'fill-color': ['match', ['get', 'minutes'], 1, CIRCLE_COLOURS[1]!, 3, CIRCLE_COLOURS[3]!, CIRCLE_COLOURS[5]!],
-        'fill-opacity': 0.12,
+        'fill-opacity': 0.06,
       },
     });
     map.addLayer({
@@ -202,7 +202,7 @@ export class CommandMap {
       paint: {
         'line-color': ['match', ['get', 'minutes'], 1, CIRCLE_COLOURS[1]!, 3, CIRCLE_COLOURS[3]!, CIRCLE_COLOURS[5]!],
         'line-width': 1,
-        'line-opacity': 0.7,
+        'line-opacity': 0.5,
       },
     });
     map.addLayer({ id: 'grids-fill', type: 'fill', source: 'grids', paint: { 'fill-color': '#7aa2f7', 'fill-opacity': 0.04 } });

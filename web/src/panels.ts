@@ -94,6 +94,7 @@ export class Panels {
   private kpiRows: KpiRow[] = [];
   private drawn = { queue: '', units: '', kpis: '', cutoff: '' };
   private drawnRecommendation = '';
+  private showAllRanked = false;
 
   constructor(private dashboard: Dashboard) {
     // The queue shows how long each call has waited, so its times move on as the minutes pass.
@@ -223,6 +224,7 @@ export class Panels {
   }
 
   showRecommendation(recommendation: Recommendation | null, loading: boolean): void {
+    if (recommendation?.incident !== this.recommendation?.incident) this.showAllRanked = false;
     this.recommendation = recommendation;
     this.recommendationLoading = loading;
     this.dispatchedFor = null;
@@ -257,12 +259,15 @@ export class Panels {
       { class: 'plan' },
       `#${recommendation.incident} ${recommendation.plan.priority} ${term(recommendation.plan.category)} — ${t('rec.plan')}: ${plan}`,
     );
+    // The nearest ones and the proposed ones are shown; the rest behind "show all".
+    const SHOWN = 8;
     const rows = recommendation.ranked.flatMap((candidate, index) => {
       const proposed = recommendation.proposed.includes(candidate.unit);
+      const hidden = index >= SHOWN && !proposed && !this.showAllRanked;
       const box = element('input', { type: 'checkbox', 'data-testid': `rec-select-${candidate.unit}` });
       box.checked = proposed;
       box.dataset.unit = candidate.unit;
-      const kind = proposed ? 'proposed' : '';
+      const kind = `${proposed ? 'proposed' : ''}${hidden ? ' hidden' : ''}`;
       return [
         element(
           'tr',
@@ -295,7 +300,6 @@ export class Panels {
     if (recommendation.unfilled.length > 0) {
       parts.push(element('p', { class: 'warning' }, `${t('rec.unfilled')}: ${recommendation.unfilled.map(unfilledName).join(', ')}`));
     }
-    parts.push(rows.length > 0 ? table : element('p', { class: 'hint', 'data-testid': 'rec-none' }, t('rec.none')));
     const dispatched = this.dispatchedFor === recommendation.incident;
     const button = element('button', { class: 'dispatch', 'data-testid': 'dispatch-button' }, dispatched ? t('rec.dispatched') : t('rec.dispatch'));
     const open = incident !== undefined && ['received', 'dispatched', 'on_scene'].includes(incident.status);
@@ -312,6 +316,17 @@ export class Panels {
       void this.dashboard.dispatch(recommendation.incident, chosen);
     };
     parts.push(button);
+    parts.push(rows.length > 0 ? table : element('p', { class: 'hint', 'data-testid': 'rec-none' }, t('rec.none')));
+    const nHidden = table.querySelectorAll('tr.facts.hidden').length;
+    if (nHidden > 0) {
+      const more = element('button', { class: 'link' }, t('rec.show_all', { n: recommendation.ranked.length }));
+      more.onclick = () => {
+        this.showAllRanked = true;
+        for (const row of table.querySelectorAll('tr.hidden')) row.classList.remove('hidden');
+        more.remove();
+      };
+      parts.push(more);
+    }
     if (recommendation.excluded.length > 0) {
       parts.push(
         element(
