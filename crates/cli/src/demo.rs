@@ -161,7 +161,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         deployment.workstations.len(),
         deployment.units.len(),
         deployment.grids.len(),
-        deployment.key_places.len(),
+        deployment.places.len(),
         started.elapsed().as_secs_f64(),
         deployment_file.display()
     );

@@ -8,6 +8,7 @@ use crate::incident::{
     change_incident_status, check_incident_change, Call, Incident, IncidentStatus, Note,
 };
 use crate::jurisdiction::{Jurisdiction, JurisdictionError, JurisdictionLevel, JurisdictionTree};
+use crate::place::{InvalidPlace, Place};
 use crate::unit::{change_status, check_unit_change, PositionFix, StatusError, Unit, UnitStatus};
 use crate::workstation::Workstation;
 use measure::{LonLat, Meters, Seconds, Timestamp};
@@ -54,6 +55,10 @@ pub enum DispatchError {
     },
     #[error("incident {incident} cannot be merged into itself")]
     MergeIntoItself { incident: IncidentId },
+    #[error("place '{0}' already exists; choose another id")]
+    PlaceExists(String),
+    #[error(transparent)]
+    Place(#[from] InvalidPlace),
 }
 
 impl DispatchError {
@@ -79,6 +84,8 @@ impl DispatchError {
                 "invalid_transition"
             }
             DispatchError::MergeIntoItself { .. } => "invalid_merge",
+            DispatchError::PlaceExists(_) => "place_exists",
+            DispatchError::Place(_) => "invalid_place",
         }
     }
 
@@ -104,9 +111,26 @@ pub struct CommandCentre {
     workstations: BTreeMap<WorkstationId, Workstation>,
     units: BTreeMap<UnitId, Unit>,
     incidents: BTreeMap<IncidentId, Incident>,
+    /// Key places, must-visit points and must-patrol lines, by id.
+    #[serde(default)]
+    places: BTreeMap<String, Place>,
 }
 
 impl CommandCentre {
+    pub fn places(&self) -> impl Iterator<Item = &Place> {
+        self.places.values()
+    }
+
+    /// Adds a key place, must-visit point or must-patrol line whose shape fits its kind.
+    pub fn add_place(&mut self, place: Place) -> Result<(), DispatchError> {
+        if self.places.contains_key(&place.id) {
+            return Err(DispatchError::PlaceExists(place.id));
+        }
+        place.check()?;
+        self.places.insert(place.id.clone(), place);
+        Ok(())
+    }
+
     pub fn jurisdictions(&self) -> &JurisdictionTree {
         &self.jurisdictions
     }

@@ -6,7 +6,9 @@
 use crate::client::Api;
 use crate::trip::Trip;
 use anyhow::{Context, Result};
-use dispatch::{Incident, IncidentId, IncidentStatus, Profile, Unit, UnitId, UnitStatus};
+use dispatch::{
+    Incident, IncidentId, IncidentStatus, PlaceKind, Profile, Unit, UnitId, UnitStatus,
+};
 use measure::{LonLat, Meters, Seconds, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -109,12 +111,16 @@ impl City {
             let Ok(graph) = network.graph(profile) else {
                 continue;
             };
-            let mut targets: Vec<LonLat> = deployment
-                .key_places
-                .iter()
-                .map(|place| place.location)
-                .filter(|&point| grid.contains(point))
-                .collect();
+            // Must-visit points and must-patrol lines in the grid come up often; road nodes
+            // add variety.
+            let mut targets: Vec<LonLat> = Vec::new();
+            for place in &deployment.places {
+                if matches!(place.kind, PlaceKind::MustVisit | PlaceKind::MustPatrol) {
+                    for &point in place.shape.points().iter().filter(|&&p| grid.contains(p)) {
+                        targets.extend([point; 5]);
+                    }
+                }
+            }
             // Every 7th node is plenty of variety and keeps the list short.
             targets.extend(
                 (0..graph.node_count() as u32)

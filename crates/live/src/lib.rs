@@ -13,31 +13,66 @@ pub use driver::{run, City, LiveOptions};
 pub use trip::Trip;
 
 use anyhow::{Context, Result};
-use dispatch::Unit;
+use dispatch::{PlaceShape, Unit};
 use scenario::Deployment;
 use serde_json::{json, Value};
 
-/// Enters `deployment` on an empty server: workstations, units and their first positions (at
-/// their workstation, or a patrol grid's centre). A server that already has units was restored
-/// from its log and is left as it is; returns whether anything was entered.
+/// Enters `deployment` on an empty server: the jurisdiction tree (police stations down to patrol
+/// grids), workstations guarding their sectors, places, units and their first positions (at their
+/// workstation, or a patrol grid's centre). A server that already has units was restored from its
+/// log and is left as it is; returns whether anything was entered.
 pub async fn seed(api: &Api, deployment: &Deployment) -> Result<bool> {
     let existing: Vec<Unit> = api.get("/api/units").await?;
     if !existing.is_empty() {
         return Ok(false);
     }
+    let jurisdictions = deployment.jurisdictions()?;
+    for jurisdiction in &jurisdictions {
+        let area: Vec<[f64; 2]> = jurisdiction
+            .area
+            .ring()
+            .iter()
+            .map(|corner| [corner.lon, corner.lat])
+            .collect();
+        let body = json!({
+            "id": jurisdiction.id,
+            "name": jurisdiction.name,
+            "level": jurisdiction.level,
+            "parent": jurisdiction.parent,
+            "area": area,
+        });
+        let _: Value = api
+            .post("/api/jurisdictions", &body)
+            .await
+            .with_context(|| format!("entering jurisdiction {}", jurisdiction.id))?;
+    }
     for workstation in &deployment.workstations {
+        let sector = scenario::sector_id(&workstation.id);
+        let guards = jurisdictions.iter().any(|j| j.id == sector);
         let body = json!({
             "id": workstation.id,
             "name": workstation.name,
             "category": workstation.category,
             "location": {"lon": workstation.location.lon, "lat": workstation.location.lat},
-            "jurisdiction": workstation.jurisdiction,
+            "jurisdiction": workstation.jurisdiction.clone().or(guards.then_some(sector)),
             "staffing": workstation.staffing,
         });
         let _: Value = api
             .post("/api/workstations", &body)
             .await
             .with_context(|| format!("entering workstation {}", workstation.id))?;
+    }
+    for place in &deployment.places {
+        let point = |p: &measure::LonLat| json!({"lon": p.lon, "lat": p.lat});
+        let mut body = json!({"id": place.id, "name": place.name, "kind": place.kind});
+        match &place.shape {
+            PlaceShape::Point(at) => body["point"] = point(at),
+            PlaceShape::Line(line) => body["line"] = line.iter().map(point).collect(),
+        }
+        let _: Value = api
+            .post("/api/places", &body)
+            .await
+            .with_context(|| format!("entering place {}", place.id))?;
     }
     let mut positions = Vec::new();
     for plan in &deployment.units {

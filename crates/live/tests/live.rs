@@ -140,6 +140,16 @@ async fn a_seeded_city_takes_calls_drives_to_them_and_closes_them() {
     );
     let units: Vec<Unit> = admin.get("/api/units").await.unwrap();
     assert_eq!(units.len(), deployment.units.len());
+    let jurisdictions: Vec<Value> = admin.get("/api/jurisdictions").await.unwrap();
+    assert_eq!(
+        jurisdictions.len(),
+        deployment.jurisdictions().unwrap().len()
+    );
+    let places: Value = admin.get("/api/places").await.unwrap();
+    assert_eq!(
+        places["features"].as_array().unwrap().len(),
+        deployment.places.len()
+    );
     assert!(units.iter().all(|unit| unit.position.is_some()));
 
     let options = LiveOptions {
@@ -165,6 +175,40 @@ async fn a_seeded_city_takes_calls_drives_to_them_and_closes_them() {
         },
     )
     .await;
+    // Calls are located in the tree: police station first, the patrol grid they fall in last.
+    let incidents: Vec<Incident> = admin.get("/api/incidents").await.unwrap();
+    let mut n_in_grids = 0;
+    for incident in &incidents {
+        let Some(grid) = deployment.grid_of(incident.location) else {
+            continue;
+        };
+        n_in_grids += 1;
+        let levels: Vec<&str> = incident
+            .jurisdictions
+            .iter()
+            .map(|id| {
+                let node = jurisdictions.iter().find(|j| j["id"] == json!(id)).unwrap();
+                node["level"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                "police_station",
+                "workstation",
+                "police_office",
+                "patrol_grid"
+            ],
+            "incident {} at {:?}",
+            incident.id,
+            incident.location
+        );
+        assert_eq!(
+            incident.jurisdictions.last().unwrap().as_str(),
+            deployment.grids[grid].id.0
+        );
+    }
+    assert!(n_in_grids > 0, "no call fell in a patrol grid");
     let sent = closed.units[0].clone();
     let unit: Unit = admin.get(&format!("/api/units/{sent}")).await.unwrap();
     let statuses: Vec<UnitStatus> = unit.history.iter().map(|change| change.to).collect();

@@ -106,7 +106,7 @@ pub struct PointInput {
 }
 
 impl PointInput {
-    fn to_wgs84(self, what: &str) -> Result<LonLat, ApiError> {
+    pub fn to_wgs84(self, what: &str) -> Result<LonLat, ApiError> {
         let point = LonLat::new(self.lon, self.lat).map_err(|error| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -62,6 +62,7 @@ impl From<DispatchError> for ApiError {
             DispatchError::UnitExists(_)
                 | DispatchError::WorkstationExists(_)
                 | DispatchError::IncidentExists(_)
+                | DispatchError::PlaceExists(_)
                 | DispatchError::Status(_)
         ) {
             StatusCode::CONFLICT

@@ -46,7 +46,9 @@ fn visible(state: &AppState, principal: &Principal, event: &Event) -> bool {
             .is_ok_and(|incident| principal.may_see_incident(centre, incident)),
         Change::UnitAdded { unit } => principal.may_see_unit(centre, unit),
         Change::TokenIssued { .. } | Change::TokenRevoked { .. } => false,
-        Change::JurisdictionAdded { .. } | Change::WorkstationAdded { .. } => true,
+        Change::JurisdictionAdded { .. }
+        | Change::WorkstationAdded { .. }
+        | Change::PlaceAdded { .. } => true,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod map;
 pub mod mqtt;
 pub mod openapi;
+pub mod places;
 pub mod state;
 pub mod web;
 
@@ -130,7 +131,7 @@ async fn start_inner(
             }
         });
     }
-    let mut app = router(state.clone());
+    let mut app = router(state.clone()).merge(places::routes().with_state(state.clone()));
     if let Some(city) = city {
         app = app.merge(map::routes(city).with_state(state.clone()));
     }

@@ -129,10 +129,108 @@ async fn the_map_serves_its_extent_tiles_and_circles() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn places_are_entered_and_drawn_as_geojson() {
+    let (base, running) = start().await;
+    let client = Client::new();
+    let post = |body: Value| {
+        client
+            .post(format!("{base}/api/places"))
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .send()
+    };
+    let market = json!({"id": "P-1", "name": "Marktplatz", "kind": "crowded_place",
+        "point": {"lon": 8.7103, "lat": 49.4120}});
+    assert_eq!(
+        post(market.clone()).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let line = json!({"id": "L-1", "name": "Hauptstraße必巡线", "kind": "must_patrol",
+        "line": [{"lon": 8.6931, "lat": 49.4094}, {"lon": 8.7103, "lat": 49.4120}]});
+    assert_eq!(post(line).await.unwrap().status(), StatusCode::CREATED);
+    // A GCJ-02 point (as Chinese map services give) is stored in WGS-84.
+    let gcj = measure::wgs84_to_gcj02(measure::LonLat::new(8.70, 49.41).unwrap());
+    let converted = json!({"id": "P-2", "name": "Rathaus", "kind": "key_unit",
+        "point": {"lon": gcj.lon, "lat": gcj.lat, "system": "gcj02"}});
+    assert_eq!(post(converted).await.unwrap().status(), StatusCode::CREATED);
+
+    let places: Value = get(&client, &format!("{base}/api/places"), Some(ADMIN))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let features = places["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    let by_id = |id: &str| {
+        features
+            .iter()
+            .find(|f| f["properties"]["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_id("P-1")["geometry"]["type"], "Point");
+    assert_eq!(by_id("P-1")["properties"]["kind"], "crowded_place");
+    assert_eq!(by_id("L-1")["geometry"]["type"], "LineString");
+    let stored: Vec<f64> =
+        serde_json::from_value(by_id("P-2")["geometry"]["coordinates"].clone()).unwrap();
+    assert!(
+        (stored[0] - 8.70).abs() < 1e-5 && (stored[1] - 49.41).abs() < 1e-5,
+        "{stored:?}"
+    );
+
+    for (body, status, code) in [
+        (market, StatusCode::CONFLICT, "place_exists"),
+        (
+            json!({"id": "L-2", "name": "x", "kind": "must_patrol", "point": {"lon": 8.7, "lat": 49.4}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_place",
+        ),
+        (
+            json!({"id": "P-3", "name": "x", "kind": "vital_site"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_place",
+        ),
+        (
+            json!({"id": "P-4", "name": "x", "kind": "castle", "point": {"lon": 8.7, "lat": 49.4}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            json!({"id": "P-5", "name": "x", "kind": "vital_site", "point": {"lon": 200.0, "lat": 49.4}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_position",
+        ),
+    ] {
+        let (got_status, got_code, message) = error_code(post(body.clone()).await.unwrap()).await;
+        assert_eq!(
+            (got_status, got_code.as_str()),
+            (status, code),
+            "{body}: {message}"
+        );
+    }
+    let after: Value = get(&client, &format!("{base}/api/places"), Some(ADMIN))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["features"].as_array().unwrap().len(),
+        3,
+        "refused places change nothing"
+    );
+    running.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_map_refuses_bad_requests_with_a_reason() {
     let (base, running) = start().await;
     let client = Client::new();
-    for path in ["/api/map", "/tiles/14/8587/5598.pbf", "/api/circles"] {
+    for path in [
+        "/api/map",
+        "/tiles/14/8587/5598.pbf",
+        "/api/circles",
+        "/api/places",
+    ] {
         let (status, code, _) =
             error_code(get(&client, &format!("{base}{path}"), None).await).await;
         assert_eq!(

@@ -1,8 +1,8 @@
 //! The events of the log: every accepted change, with who made it and when.
 
 use dispatch::{
-    Call, IncidentId, IncidentStatus, Jurisdiction, JurisdictionId, PositionFix, Unit, UnitId,
-    UnitStatus, Workstation,
+    Call, IncidentId, IncidentStatus, Jurisdiction, JurisdictionId, Place, PositionFix, Unit,
+    UnitId, UnitStatus, Workstation,
 };
 use measure::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,9 @@ pub enum Change {
     },
     UnitAdded {
         unit: Unit,
+    },
+    PlaceAdded {
+        place: Place,
     },
     PositionReported {
         unit: UnitId,
@@ -101,6 +104,7 @@ impl Change {
             Change::JurisdictionAdded { .. } => "jurisdiction_added",
             Change::WorkstationAdded { .. } => "workstation_added",
             Change::UnitAdded { .. } => "unit_added",
+            Change::PlaceAdded { .. } => "place_added",
             Change::PositionReported { .. } => "position_reported",
             Change::CallReceived { .. } => "call_received",
             Change::NoteAdded { .. } => "note_added",

@@ -42,6 +42,7 @@ impl Projection {
                 centre.add_workstation(workstation.clone())?
             }
             Change::UnitAdded { unit } => centre.add_unit(unit.clone(), now)?,
+            Change::PlaceAdded { place } => centre.add_place(place.clone())?,
             Change::PositionReported { unit, fix } => {
                 centre.report_position(unit, *fix)?;
             }
