@@ -52,6 +52,8 @@ function askToken(): Promise<string> {
   });
 }
 
+const UNIT_REDRAW_MS = 500;
+
 class Dashboard {
   readonly units = new Map<string, Unit>();
   readonly incidents = new Map<number, Incident>();
@@ -59,7 +61,9 @@ class Dashboard {
   workstations: Workstation[] = [];
   selected: number | null = null;
   cutoff: CutoffPlan | null = null;
-  private redrawPending = false;
+  private mapTimer: number | undefined;
+  private mapTimerUrgent = false;
+  private lastUnitsDrawn = 0;
   private panelsPending = false;
   /** What the next frame redraws on the map: only sources whose data changed are sent again. */
   private dirty = { units: false, incidents: false, cutoff: false };
@@ -194,16 +198,35 @@ class Dashboard {
         this.panels.render();
       });
     }
-    if (this.redrawPending) return;
-    this.redrawPending = true;
-    requestAnimationFrame(() => {
-      this.redrawPending = false;
-      const dirty = this.dirty;
-      this.dirty = { units: false, incidents: false, cutoff: false };
-      if (dirty.units) this.map.setUnits(this.units.values());
-      if (dirty.incidents) this.map.setIncidents(this.incidents.values(), this.selected);
-      if (dirty.cutoff) this.map.setCutoff(this.cutoff, this.units);
-    });
+    this.scheduleMap();
+  }
+
+  /**
+   * Units move all the time, and every map update costs a frame (hundreds of milliseconds with
+   * software WebGL), so moving units are redrawn at most every UNIT_REDRAW_MS; a change of
+   * incidents or of the cut-off plan is drawn in the next frame.
+   */
+  private scheduleMap(): void {
+    const urgent = this.dirty.incidents || this.dirty.cutoff;
+    if (this.mapTimer !== undefined) {
+      if (!urgent || this.mapTimerUrgent) return;
+      window.clearTimeout(this.mapTimer);
+    }
+    const wait = urgent ? 0 : Math.max(0, this.lastUnitsDrawn + UNIT_REDRAW_MS - performance.now());
+    this.mapTimerUrgent = urgent;
+    this.mapTimer = window.setTimeout(() => {
+      requestAnimationFrame(() => {
+        this.mapTimer = undefined;
+        const dirty = this.dirty;
+        this.dirty = { units: false, incidents: false, cutoff: false };
+        if (dirty.units) {
+          this.map.setUnits(this.units.values());
+          this.lastUnitsDrawn = performance.now();
+        }
+        if (dirty.incidents) this.map.setIncidents(this.incidents.values(), this.selected);
+        if (dirty.cutoff) this.map.setCutoff(this.cutoff, this.units);
+      });
+    }, wait);
   }
 
   /** KPIs change when incidents move on; asked for at most once a second. */

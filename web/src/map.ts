@@ -144,9 +144,13 @@ export class CommandMap {
         return { url };
       },
     });
-    // The browser test reads these: the map is idle once every tile in view is drawn.
+    // The browser test reads these: the map is idle once every tile in view is drawn, and the
+    // base map is loaded once its tiles in view are (with units moving, the map is rarely idle).
     this.map.on('idle', () => (container.dataset.idle = 'true'));
     this.map.on('dataloading', () => (container.dataset.idle = 'false'));
+    this.map.on('sourcedata', (event) => {
+      if (event.sourceId === 'base') container.dataset.baseLoaded = String(this.map.isSourceLoaded('base'));
+    });
     (window as unknown as { pinganMap: Map }).pinganMap = this.map;
     this.ready = new Promise((resolve) => this.map.once('load', () => resolve()));
     void this.ready.then(() => {
