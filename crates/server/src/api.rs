@@ -60,11 +60,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/kpis", get(read_kpis))
         .route("/api/audit", get(audit_log))
         .route("/api/feed", get(feed::upgrade))
-        .fallback(not_found)
+        .fallback(crate::web::dashboard_or_not_found)
         .with_state(state)
 }
 
-async fn not_found(uri: axum::http::Uri) -> ApiError {
+pub(crate) async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found(
         "route_not_found",
         format!(

@@ -13,6 +13,7 @@ pub mod mqtt;
 pub mod openapi;
 pub mod places;
 pub mod state;
+pub mod web;
 
 pub use api::router;
 pub use error::ApiError;
