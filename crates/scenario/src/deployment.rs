@@ -760,6 +760,19 @@ fn street_at(network: &RoadNetwork, graph: &ProfileGraph, node: u32) -> Option<S
     None
 }
 
+/// What a command centre calls a unit of this kind on the radio.
+fn call_sign(kind: UnitKind) -> &'static str {
+    match kind {
+        UnitKind::PatrolCar => "巡逻车",
+        UnitKind::ArmedPatrolCar => "武装巡逻车",
+        UnitKind::SwatTeam => "特警队",
+        UnitKind::TrafficMotorcycle => "铁骑",
+        UnitKind::FootPatrol => "步巡组",
+        UnitKind::Drone => "无人机",
+        UnitKind::VolunteerPatrol => "群防群治队",
+    }
+}
+
 /// How many units of each kind `n_units` makes: mostly patrol cars, a SWAT team per
 /// counter-terror workstation, armed cars, traffic motorcycles, foot and volunteer patrols.
 fn kind_counts(n_units: usize, n_counter_terror: usize) -> Vec<(UnitKind, usize)> {
@@ -827,12 +840,9 @@ fn plan_units(
                 *slot += 1;
                 grids[grid].id.clone()
             });
-            let kind_name = kind.name();
-            let mut title = kind_name.to_string();
-            title[..1].make_ascii_uppercase();
             units.push(UnitPlan {
                 id: UnitId(format!("U-{:03}", units.len() + 1)),
-                name: format!("{title} {number} ({home})"),
+                name: format!("{}{number}号 ({home})", call_sign(kind)),
                 kind,
                 home: home.clone(),
                 grid,

@@ -17,6 +17,13 @@ fn workstations_places_and_jurisdictions_have_chinese_names_without_node_numbers
                 workstation.name
             );
         }
+        for unit in &deployment.units {
+            assert!(
+                unit.name.contains("号 (") && !unit.name.starts_with(|c: char| c.is_ascii()),
+                "{city}: unit named '{}'",
+                unit.name
+            );
+        }
         let mut names: Vec<String> = deployment.places.iter().map(|p| p.name.clone()).collect();
         names.extend(deployment.workstations.iter().map(|w| w.name.clone()));
         names.extend(
