@@ -92,6 +92,20 @@ pub enum Exclusion {
     },
 }
 
+impl Exclusion {
+    /// A stable name for the kind of exclusion, as the serialized `why`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Exclusion::Busy { .. } => "busy",
+            Exclusion::NotCalledFor { .. } => "not_called_for",
+            Exclusion::NoPosition => "no_position",
+            Exclusion::OffMap { .. } => "off_map",
+            Exclusion::NoRoad => "no_road",
+            Exclusion::IncidentOffMap { .. } => "incident_off_map",
+        }
+    }
+}
+
 impl fmt::Display for Exclusion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

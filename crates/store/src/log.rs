@@ -1,10 +1,16 @@
 //! The event log on SQLite or PostgreSQL, through one code path (sqlx's Any driver). SQLite runs
 //! in WAL mode with synchronous=FULL, so a committed event survives a kill -9 or a power cut.
+//!
+//! Several servers may append to one log: the sequence number is the primary key, and a writer
+//! appends only right after the last event it has read. Whoever commits a number first wins; the
+//! other's append fails with [`StoreError::Conflict`] and it catches up before deciding again.
+//! So the log never has a gap or a number twice.
 
 use crate::event::{Change, Event};
 use measure::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
+use std::borrow::Borrow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -23,6 +29,8 @@ pub enum StoreError {
     },
     #[error("event {seq} in the log is not valid JSON for this version of pingan: {source}")]
     Corrupt { seq: i64, source: serde_json::Error },
+    #[error("event {seq} is already in the log: another server appended first; catch up on the log and decide again")]
+    Conflict { seq: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,8 +143,10 @@ impl EventLog {
         self.backend
     }
 
-    /// Appends events in one transaction; when this returns Ok, they are on disk.
-    pub async fn append(&self, events: &[Event]) -> Result<(), StoreError> {
+    /// Appends events in one transaction, all or none; when this returns Ok, they are on disk. A
+    /// sequence number already in the log (another server's) fails with
+    /// [`StoreError::Conflict`] and writes nothing.
+    pub async fn append<E: Borrow<Event>>(&self, events: &[E]) -> Result<(), StoreError> {
         let query_error = |operation| move |source| StoreError::Query { operation, source };
         let mut transaction = self.pool.begin().await.map_err(query_error("begin"))?;
         let insert = format!(
@@ -144,20 +154,33 @@ impl EventLog {
             self.table
         );
         for event in events {
+            let event = event.borrow();
             let body =
                 serde_json::to_string(&event.change).expect("changes always serialize to JSON");
-            sqlx::query(AssertSqlSafe(insert.as_str()))
+            let inserted = sqlx::query(AssertSqlSafe(insert.as_str()))
                 .bind(event.seq)
                 .bind(event.at.0)
                 .bind(event.actor.as_str())
                 .bind(event.change.kind())
                 .bind(body)
                 .execute(&mut *transaction)
-                .await
-                .map_err(query_error("insert"))?;
+                .await;
+            match inserted {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                    return Err(StoreError::Conflict { seq: event.seq })
+                }
+                Err(source) => return Err(query_error("insert")(source)),
+            }
         }
-        transaction.commit().await.map_err(query_error("commit"))?;
-        Ok(())
+        match transaction.commit().await {
+            Ok(()) => Ok(()),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                let seq = events.first().map_or(0, |event| event.borrow().seq);
+                Err(StoreError::Conflict { seq })
+            }
+            Err(source) => Err(query_error("commit")(source)),
+        }
     }
 
     /// Every event, in order.

@@ -133,7 +133,18 @@ async fn check_round_trip(url: &str, prefix: &str) {
     assert_eq!(audit[0].actor, "dispatcher-1");
 
     let duplicate = reopened.append(&events[..1]).await;
-    assert!(duplicate.is_err(), "a sequence number is written once");
+    assert!(
+        matches!(duplicate, Err(store::StoreError::Conflict { seq: 1 })),
+        "a sequence number is written once: {duplicate:?}"
+    );
+    // A batch that runs into a taken number writes none of its events.
+    let mut late = events[events.len() - 1].clone();
+    late.seq = events.len() as i64 + 1;
+    let batch = [late, events[2].clone()];
+    assert!(matches!(
+        reopened.append(&batch).await,
+        Err(store::StoreError::Conflict { seq: 3 })
+    ));
     assert_eq!(reopened.count().await.unwrap(), events.len() as i64);
     reopened.destroy().await.unwrap();
 }
