@@ -70,7 +70,7 @@ pub async fn start_with(config: ServeConfig, travel: SharedTravel) -> anyhow::Re
     let admin_token = match &config.admin_token {
         Some(token) => Some(token.clone()),
         None => {
-            let events = log.load().await?;
+            let events = log.read(Some("token_issued"), 0, i64::MAX).await?;
             let has_admin = events.iter().any(|event| {
                 matches!(
                     event.change,

@@ -21,6 +21,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 /// Road travel times shared by every request.
 pub type SharedTravel = Arc<dyn TravelTimes + Send + Sync>;
 
+/// The writer keeps a snapshot of the state every this many events, so that a restart reads only
+/// the events after the newest one.
+pub const SNAPSHOT_EVERY: i64 = 10_000;
+
 /// How often the writer reads the log for other servers' events.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
 
@@ -95,9 +99,8 @@ impl AppState {
         travel: SharedTravel,
         admin_token_hash: Option<String>,
     ) -> anyhow::Result<AppState> {
-        let events = log.load().await?;
-        let durable = Projection::replay(&events)?;
-        let last_at = events.last().map_or(Timestamp(0), |event| event.at);
+        let durable = log.restore().await?;
+        let last_at = log.last_event_at().await?.unwrap_or(Timestamp(0));
         let (writer, requests) = mpsc::unbounded_channel();
         let (feed, _) = broadcast::channel(4096);
         let shared = Arc::new(Shared {
@@ -112,7 +115,7 @@ impl AppState {
             log: log.clone(),
             admin_token_hash,
             poisoned: AtomicBool::new(false),
-            n_committed: AtomicU64::new(events.len() as u64),
+            n_committed: AtomicU64::new(durable.last_seq.max(0) as u64),
             n_followed: AtomicU64::new(0),
             shown: Mutex::new(HashMap::new()),
             rankings: tokio::sync::Semaphore::new(
@@ -329,6 +332,10 @@ impl Writer {
                 shared
                     .n_committed
                     .fetch_add(events.len() as u64, Ordering::Relaxed);
+                let before = events[0].seq - 1;
+                if before / SNAPSHOT_EVERY != self.durable.last_seq / SNAPSHOT_EVERY {
+                    self.snapshot().await;
+                }
                 for event in events {
                     let _ = shared.feed.send(event);
                 }
@@ -355,6 +362,16 @@ impl Writer {
                 }
                 true
             }
+        }
+    }
+
+    /// Keeps a snapshot of the durable state; a failure only means a longer restart.
+    async fn snapshot(&self) {
+        if let Err(error) = self.log.save_snapshot(&self.durable).await {
+            eprintln!(
+                "pingan: keeping a snapshot at event {} failed ({error}); a restart will read more of the log",
+                self.durable.last_seq
+            );
         }
     }
 
