@@ -26,8 +26,9 @@ fn percentile(samples: &[Duration], share: f64) -> f64 {
 
 fn report(name: &str, samples: &[Duration]) {
     println!(
-        "{name:<44} n={:>4}  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms",
+        "{name:<44} n={:>4}  min {:>6.2} ms  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms",
         samples.len(),
+        percentile(samples, 0.0),
         percentile(samples, 0.5),
         percentile(samples, 0.9),
         percentile(samples, 0.99)

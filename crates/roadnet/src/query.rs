@@ -269,7 +269,8 @@ pub fn matrix(graph: &ProfileGraph, sources: &[Snap], targets: &[Snap]) -> Matri
 struct Sweep {
     to_target: Vec<Millis>,
     meters: Vec<f32>,
-    /// The sources' upward closure, every node after all the nodes its upward arcs lead to.
+    /// The sources' upward closure, each node after every node its upward arcs lead to (to reset
+    /// `to_target` afterwards).
     order: Vec<u32>,
     /// Depth-first search: a rank and the index of its next upward arc.
     stack: Vec<(u32, u32)>,
@@ -320,15 +321,21 @@ pub fn many_to_one(
     target: &Snap,
 ) -> Vec<Option<(Seconds, Meters)>> {
     let ch = &graph.ch;
-    let departures: Vec<Vec<Seed>> = sources
-        .iter()
-        .map(|source| source.departure_seeds(graph))
-        .collect();
+    let mut seeds = Vec::with_capacity(2 * sources.len());
+    let mut first_seed = Vec::with_capacity(sources.len() + 1);
+    for source in sources {
+        first_seed.push(seeds.len());
+        source.push_departure_seeds(graph, &mut seeds);
+    }
+    first_seed.push(seeds.len());
     with_searches(graph, |_, backward| {
         backward.reset(&target.arrival_seeds(graph));
         while backward.settle_next(ch, Direction::Backward).is_some() {}
         with_sweep(graph, |sweep| {
-            for seed in departures.iter().flatten() {
+            // Depth-first over upward arcs; a node is done once every node above it is, since
+            // arcs only go up. Its distance then is the better of the downward search's and
+            // its arcs into done nodes.
+            for seed in &seeds {
                 if sweep.to_target[seed.rank as usize] != UNREACHABLE {
                     continue;
                 }
@@ -339,40 +346,37 @@ pub fn many_to_one(
                     let unvisited = arcs[next_arc as usize..]
                         .iter()
                         .position(|arc| sweep.to_target[arc.other as usize] == UNREACHABLE);
-                    match unvisited {
-                        Some(offset) => {
-                            let arc_index = next_arc as usize + offset;
-                            let higher = arcs[arc_index].other;
-                            sweep.to_target[higher as usize] = IN_CLOSURE;
-                            sweep.stack.push((rank, arc_index as u32 + 1));
-                            sweep.stack.push((higher, 0));
+                    if let Some(offset) = unvisited {
+                        let arc_index = next_arc as usize + offset;
+                        let higher = arcs[arc_index].other;
+                        sweep.to_target[higher as usize] = IN_CLOSURE;
+                        sweep.stack.push((rank, arc_index as u32 + 1));
+                        sweep.stack.push((higher, 0));
+                        continue;
+                    }
+                    let slot = rank as usize;
+                    let mut best = backward.dist[slot];
+                    let mut meters = backward.meters[slot];
+                    for arc in arcs {
+                        let via = sweep.to_target[arc.other as usize];
+                        debug_assert!(via != IN_CLOSURE, "higher nodes are done first");
+                        let total = via.saturating_add(arc.millis);
+                        if total < best {
+                            best = total;
+                            meters = arc.meters + sweep.meters[arc.other as usize];
                         }
-                        None => sweep.order.push(rank),
                     }
+                    sweep.to_target[slot] = best;
+                    sweep.meters[slot] = meters;
+                    sweep.order.push(rank);
                 }
-            }
-            for &rank in &sweep.order {
-                let slot = rank as usize;
-                let mut best = backward.dist[slot];
-                let mut meters = backward.meters[slot];
-                for arc in ch.up_arcs(rank) {
-                    let via = sweep.to_target[arc.other as usize];
-                    debug_assert!(via != IN_CLOSURE, "higher nodes are done first");
-                    let total = via.saturating_add(arc.millis);
-                    if total < best {
-                        best = total;
-                        meters = arc.meters + sweep.meters[arc.other as usize];
-                    }
-                }
-                sweep.to_target[slot] = best;
-                sweep.meters[slot] = meters;
             }
             let trips = sources
                 .iter()
-                .zip(&departures)
-                .map(|(source, seeds)| {
+                .enumerate()
+                .map(|(index, source)| {
                     let mut best = source.along_same_segment(target, graph);
-                    for seed in seeds {
+                    for seed in &seeds[first_seed[index]..first_seed[index + 1]] {
                         let via = sweep.to_target[seed.rank as usize];
                         let total = via.saturating_add(seed.millis);
                         if via != UNREACHABLE && best.is_none_or(|(known, _)| total < known) {
