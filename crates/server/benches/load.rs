@@ -369,6 +369,18 @@ async fn run(duration: Duration) -> anyhow::Result<()> {
         "the log and the acknowledgements disagree"
     );
     anyhow::ensure!(restored.centre.n_incidents() as u64 == calls);
+    let from_snapshot = log.restore().await?;
+    println!(
+        "restart: newest snapshot at event {}, restored state equals the full replay: {}",
+        log.latest_snapshot()
+            .await?
+            .map_or(0, |snapshot| snapshot.last_seq),
+        from_snapshot == restored
+    );
+    anyhow::ensure!(
+        from_snapshot == restored,
+        "the snapshot restore differs from the replay"
+    );
     running.task.abort();
     std::fs::remove_dir_all(&directory)?;
     Ok(())
