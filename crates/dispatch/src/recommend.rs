@@ -73,11 +73,37 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
 pub enum Exclusion {
-    Busy { status: UnitStatus },
-    NotCalledFor { kind: UnitKind, plan: String },
+    Busy {
+        status: UnitStatus,
+    },
+    NotCalledFor {
+        kind: UnitKind,
+        plan: String,
+    },
     NoPosition,
-    OffMap { message: String },
+    OffMap {
+        message: String,
+    },
     NoRoad,
+    /// The incident is off this unit's road map (a motorway has no footpath nearby).
+    IncidentOffMap {
+        profile: Profile,
+        message: String,
+    },
+}
+
+impl Exclusion {
+    /// A stable name for the kind of exclusion, as the serialized `why`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Exclusion::Busy { .. } => "busy",
+            Exclusion::NotCalledFor { .. } => "not_called_for",
+            Exclusion::NoPosition => "no_position",
+            Exclusion::OffMap { .. } => "off_map",
+            Exclusion::NoRoad => "no_road",
+            Exclusion::IncidentOffMap { .. } => "incident_off_map",
+        }
+    }
 }
 
 impl fmt::Display for Exclusion {
@@ -90,6 +116,9 @@ impl fmt::Display for Exclusion {
             Exclusion::NoPosition => f.write_str("no position reported yet"),
             Exclusion::OffMap { message } => write!(f, "position off the road map: {message}"),
             Exclusion::NoRoad => f.write_str("no road leads from its position to the incident"),
+            Exclusion::IncidentOffMap { profile, message } => {
+                write!(f, "the incident is off the {profile} road map: {message}")
+            }
         }
     }
 }
@@ -172,6 +201,8 @@ pub fn recommend<'a>(
 
     let mut ranked = Vec::new();
     let mut eligible: BTreeMap<UnitId, &Unit> = BTreeMap::new();
+    let n_profiles = by_profile.len();
+    let mut off_map = Vec::new();
     for (profile, group) in by_profile {
         let origins: Vec<LonLat> = group
             .iter()
@@ -181,12 +212,28 @@ pub fn recommend<'a>(
                     .point
             })
             .collect();
-        let rows = travel
-            .table(profile, &origins, &[incident.location])
-            .map_err(|source| RecommendError::IncidentOffMap {
-                incident: incident.id,
-                source,
-            })?;
+        let rows = match travel.table(profile, &origins, &[incident.location]) {
+            Ok(rows) => rows,
+            Err(error) => {
+                // Units of other profiles may still reach it; only when none can is it an error.
+                let message = match &error {
+                    TravelError::OffMap { reason, .. } | TravelError::NoGraph { reason, .. } => {
+                        reason.clone()
+                    }
+                };
+                for unit in group {
+                    excluded.push(excluded_unit(
+                        unit,
+                        Exclusion::IncidentOffMap {
+                            profile,
+                            message: message.clone(),
+                        },
+                    ));
+                }
+                off_map.push(error);
+                continue;
+            }
+        };
         for (unit, row) in group.into_iter().zip(rows) {
             let trip = match row {
                 Err(message) => {
@@ -213,6 +260,12 @@ pub fn recommend<'a>(
                 reason: String::new(),
             });
         }
+    }
+    if n_profiles > 0 && off_map.len() == n_profiles {
+        return Err(RecommendError::IncidentOffMap {
+            incident: incident.id,
+            source: off_map.swap_remove(0),
+        });
     }
     ranked.sort_by(|a, b| {
         a.eta

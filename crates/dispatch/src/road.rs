@@ -1,15 +1,15 @@
-//! Road travel times from the road network: the production `TravelTimes`. Many units to one
-//! incident is one backward Dijkstra from the incident that stops once every unit's road is
-//! settled (faster than a CH bucket matrix for a single target and many units); fewer units or
-//! several targets use the CH matrix; a fleeing vehicle's reach is a bounded forward
-//! Dijkstra.
+//! Road travel times from the road network: the production `TravelTimes`. Units to one incident
+//! (a ranking) is `roadnet::many_to_one` on the contraction hierarchy, whose cost hardly grows
+//! with the number of units; several targets use the CH matrix; a fleeing vehicle's reach is a
+//! bounded forward Dijkstra.
 
 use crate::recommend::{Travel, TravelError, TravelRows, TravelTimes};
 use measure::{LonLat, Meters, Seconds};
 use roadnet::dijkstra::{forward_search, Origin};
-use roadnet::{matrix, millis_to_seconds, snap, Millis, Profile, ProfileGraph, RoadNetwork, Snap};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use roadnet::{
+    many_to_one, matrix, millis_to_seconds, snap, Profile, ProfileGraph, RoadNetwork, Snap,
+};
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Mutex;
 
@@ -22,13 +22,6 @@ pub struct RoadTravelTimes<N> {
     /// positions once saves a fifth of a ranking.
     snaps: Mutex<HashMap<SnapKey, Result<Snap, String>>>,
 }
-
-/// One backward Dijkstra to a single target settles the roads up to the farthest unit whatever
-/// their number; the CH matrix pays per unit. Measured on Heidelberg (car graph 55k nodes: 1,000
-/// units in about 2 to 3 ms by Dijkstra against 2 to 9 ms by matrix; foot graph 170k nodes: 100
-/// units in 26 ms by Dijkstra against 7 ms by matrix), the Dijkstra pays from one origin per this
-/// many graph nodes.
-pub const NODES_PER_ORIGIN_FOR_DIJKSTRA: usize = 200;
 
 /// A point by profile and the exact bits of its coordinates.
 type SnapKey = (Profile, u64, u64);
@@ -94,14 +87,15 @@ impl<N: Deref<Target = RoadNetwork>> TravelTimes for RoadTravelTimes<N> {
             .map(|origin| self.snap_cached(graph, *origin))
             .collect();
         let placed: Vec<Snap> = origin_snaps.iter().filter_map(|s| s.clone().ok()).collect();
-        let dijkstra_pays = placed.len() * NODES_PER_ORIGIN_FOR_DIJKSTRA >= graph.node_count();
-        if let ([target], true) = (target_snaps.as_slice(), dijkstra_pays) {
-            let trips = many_to_one(graph, &placed, target);
-            let mut trips = trips.into_iter();
+        if let [target] = target_snaps.as_slice() {
+            let mut trips = many_to_one(graph, &placed, target).into_iter();
             return Ok(origin_snaps
                 .into_iter()
                 .map(|origin| {
-                    origin.map(|_| vec![trips.next().expect("one trip per placed origin")])
+                    origin.map(|_| {
+                        let trip = trips.next().expect("one trip per placed origin");
+                        vec![trip.map(|(seconds, meters)| Travel { seconds, meters })]
+                    })
                 })
                 .collect());
         }
@@ -147,74 +141,4 @@ impl<N: Deref<Target = RoadNetwork>> TravelTimes for RoadTravelTimes<N> {
             })
             .collect())
     }
-}
-
-/// Road travel from every source to one target: a backward Dijkstra from the target over the
-/// reversed graph, stopped once every source's departure nodes are settled.
-pub fn many_to_one(graph: &ProfileGraph, sources: &[Snap], target: &Snap) -> Vec<Option<Travel>> {
-    let n = graph.node_count();
-    let mut millis: Vec<Millis> = vec![Millis::MAX; n];
-    let mut meters: Vec<f32> = vec![0.0; n];
-    let mut settled = vec![false; n];
-    let mut wanted = vec![false; n];
-    let mut n_wanted = 0usize;
-    let departures: Vec<Vec<(u32, Millis, f32)>> = sources
-        .iter()
-        .map(|source| source.departure_points(graph))
-        .collect();
-    for &(node, _, _) in departures.iter().flatten() {
-        if !wanted[node as usize] {
-            wanted[node as usize] = true;
-            n_wanted += 1;
-        }
-    }
-    let mut heap = BinaryHeap::new();
-    for (node, cost, length) in target.arrival_points(graph) {
-        if cost < millis[node as usize] {
-            millis[node as usize] = cost;
-            meters[node as usize] = length;
-            heap.push(Reverse((cost, node)));
-        }
-    }
-    while let Some(Reverse((cost, node))) = heap.pop() {
-        let slot = node as usize;
-        if settled[slot] || cost > millis[slot] {
-            continue;
-        }
-        settled[slot] = true;
-        if wanted[slot] {
-            n_wanted -= 1;
-            if n_wanted == 0 {
-                break;
-            }
-        }
-        for (tail, edge) in graph.in_edges(node) {
-            let next = cost.saturating_add(graph.edge_millis(edge));
-            if next < millis[tail as usize] {
-                millis[tail as usize] = next;
-                meters[tail as usize] = meters[slot] + graph.edge_meters(edge).0 as f32;
-                heap.push(Reverse((next, tail)));
-            }
-        }
-    }
-    sources
-        .iter()
-        .zip(&departures)
-        .map(|(source, departure)| {
-            let mut best: Option<(Millis, f32)> = source.along_same_segment(target, graph);
-            for &(node, cost, length) in departure {
-                if !settled[node as usize] {
-                    continue;
-                }
-                let total = cost.saturating_add(millis[node as usize]);
-                if best.is_none_or(|(known, _)| total < known) {
-                    best = Some((total, length + meters[node as usize]));
-                }
-            }
-            best.map(|(total, length)| Travel {
-                seconds: millis_to_seconds(total),
-                meters: Meters(length as f64),
-            })
-        })
-        .collect()
 }

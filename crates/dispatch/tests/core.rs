@@ -547,3 +547,31 @@ fn cutoff_puts_units_where_they_beat_the_vehicle() {
         }
     }
 }
+
+#[test]
+fn exclusion_codes_are_the_serialized_why() {
+    let exclusions = [
+        Exclusion::Busy {
+            status: UnitStatus::OnScene,
+        },
+        Exclusion::NotCalledFor {
+            kind: UnitKind::Drone,
+            plan: "P1 criminal: 2 patrol car".into(),
+        },
+        Exclusion::NoPosition,
+        Exclusion::OffMap {
+            message: "far".into(),
+        },
+        Exclusion::NoRoad,
+        Exclusion::IncidentOffMap {
+            profile: Profile::Foot,
+            message: "far".into(),
+        },
+    ];
+    for exclusion in exclusions {
+        assert_eq!(
+            serde_json::to_value(&exclusion).unwrap()["why"],
+            exclusion.code()
+        );
+    }
+}

@@ -199,38 +199,6 @@ fn cutoff_on_real_roads_assigns_units_that_beat_the_vehicle() {
 }
 
 #[test]
-fn many_to_one_equals_the_contraction_hierarchy_matrix() {
-    for profile in [Profile::Car, Profile::Foot] {
-        let graph = fixtures::heidelberg_graph(profile);
-        let limit = roadnet::DEFAULT_MAX_SNAP;
-        // Every 37th node: spread over the whole city, seeded by the graph itself.
-        let sources: Vec<roadnet::Snap> = (0..graph.node_count() as u32)
-            .step_by(37)
-            .take(400)
-            .map(|node| roadnet::snap(graph, graph.position(node), limit).unwrap())
-            .collect();
-        for target in sources.iter().step_by(80) {
-            let fast = dispatch::road::many_to_one(graph, &sources, target);
-            let reference = roadnet::matrix(graph, &sources, std::slice::from_ref(target));
-            for (index, trip) in fast.iter().enumerate() {
-                let expected = reference.get(index, 0);
-                assert_eq!(
-                    trip.map(|t| t.seconds),
-                    expected.map(|(seconds, _)| seconds),
-                    "{profile} source {index}"
-                );
-                if let (Some(trip), Some((_, meters))) = (trip, expected) {
-                    assert!(
-                        (trip.meters.0 - meters.0).abs() < 1.0,
-                        "{profile} source {index}"
-                    );
-                }
-            }
-        }
-    }
-}
-
-#[test]
 fn a_table_for_many_units_keeps_each_unit_on_its_own_row() {
     use dispatch::TravelTimes;
     let graph = fixtures::heidelberg_graph(Profile::Car);
@@ -238,7 +206,6 @@ fn a_table_for_many_units_keeps_each_unit_on_its_own_row() {
         .step_by(97)
         .map(|node| graph.position(node))
         .collect();
-    assert!(origins.len() * dispatch::road::NODES_PER_ORIGIN_FOR_DIJKSTRA >= graph.node_count());
     origins.insert(3, point(9.5, 49.9));
     let target = point(8.7000, 49.4118);
     let rows = travel().table(Profile::Car, &origins, &[target]).unwrap();
@@ -266,4 +233,45 @@ fn a_table_for_many_units_keeps_each_unit_on_its_own_row() {
             other => panic!("{origin}: {other:?}"),
         }
     }
+}
+
+/// A call on a road far from any footpath: the cars are ranked and the foot patrol is excluded
+/// with the reason, instead of the whole ranking failing.
+#[test]
+fn an_incident_off_the_foot_map_still_ranks_the_cars() {
+    let mut centre = centre_with(&units());
+    let incident_id = centre.next_incident_id();
+    let far_road = point(9.104483, 49.3581315);
+    assert!(roadnet::snap(
+        fixtures::heidelberg_graph(roadnet::Profile::Foot),
+        far_road,
+        roadnet::DEFAULT_MAX_SNAP
+    )
+    .is_err());
+    let call = Call {
+        category: IncidentCategory::Assistance,
+        priority: Priority::P4,
+        location: far_road,
+        address: String::new(),
+        caller: Caller::default(),
+        notes: String::new(),
+    };
+    centre.receive_call(incident_id, call, T0).unwrap();
+    let recommendation = recommend(
+        centre.incident(incident_id).unwrap(),
+        centre.units(),
+        &travel(),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(recommendation.ranked.len(), 4, "every car reaches it");
+    assert_eq!(recommendation.proposed.len(), 1);
+    let foot = &recommendation.excluded[0];
+    assert_eq!(foot.unit.as_str(), "foot-altstadt");
+    assert!(
+        foot.reason
+            .starts_with("the incident is off the foot road map: (9.104483, 49.358131) is 17.1 km"),
+        "{}",
+        foot.reason
+    );
 }

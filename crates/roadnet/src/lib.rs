@@ -22,6 +22,6 @@ pub use import::{
 pub use isochrone::{isochrone, Isochrone};
 pub use network::{GraphFileError, MissingProfile, RoadNetwork, Water, GRAPH_FILE_VERSION};
 pub use profile::{Profile, RoadClass, UnknownProfile};
-pub use query::{matrix, route, Matrix, Route};
+pub use query::{many_to_one, matrix, route, Matrix, Route};
 pub use reach::{nearest_station, NearestStation};
 pub use snap::{snap, Snap, SnapError, DEFAULT_MAX_SNAP};

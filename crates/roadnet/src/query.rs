@@ -2,7 +2,10 @@
 //!
 //! Matrices use bucket many-to-many (Knopp et al. 2007): one upward search per target fills
 //! buckets at the nodes it settles, then one upward search per source scans the buckets it meets.
-//! Both phases run in parallel.
+//! Both phases run in parallel. Many sources to one target (ranking units for a call) is one
+//! backward upward search and one sweep over the sources' upward closure instead (RPHAST,
+//! Delling et al. 2011): its cost grows with the part of the hierarchy above the sources, not
+//! with their number.
 
 use crate::ch::{shortest, Direction, Seed, UpwardSearch};
 use crate::graph::{millis_to_seconds, Millis, ProfileGraph, UNREACHABLE};
@@ -23,8 +26,13 @@ pub struct Route {
     pub nodes: Vec<u32>,
 }
 
+/// Searches kept per thread, one pair per graph size: a ranking alternates between the car,
+/// motorcycle and foot graphs, and reallocating for each costs more than the query.
+const SEARCHES_KEPT: usize = 4;
+
 thread_local! {
-    static SEARCHES: RefCell<Option<(UpwardSearch, UpwardSearch)>> = const { RefCell::new(None) };
+    static SEARCHES: RefCell<Vec<(UpwardSearch, UpwardSearch)>> = const { RefCell::new(Vec::new()) };
+    static SWEEPS: RefCell<Vec<Sweep>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `body` with a forward and a backward search sized for `graph`, reused across calls on
@@ -34,15 +42,19 @@ fn with_searches<R>(
     body: impl FnOnce(&mut UpwardSearch, &mut UpwardSearch) -> R,
 ) -> R {
     SEARCHES.with(|cell| {
-        let mut slot = cell.borrow_mut();
+        let mut kept = cell.borrow_mut();
         let n = graph.node_count();
-        if slot
-            .as_ref()
-            .is_none_or(|(forward, _)| forward.dist.len() != n)
-        {
-            *slot = Some((UpwardSearch::new(n), UpwardSearch::new(n)));
-        }
-        let (forward, backward) = slot.as_mut().expect("just filled");
+        let index = match kept.iter().position(|(forward, _)| forward.dist.len() == n) {
+            Some(index) => index,
+            None => {
+                if kept.len() == SEARCHES_KEPT {
+                    kept.remove(0);
+                }
+                kept.push((UpwardSearch::new(n), UpwardSearch::new(n)));
+                kept.len() - 1
+            }
+        };
+        let (forward, backward) = &mut kept[index];
         body(forward, backward)
     })
 }
@@ -251,4 +263,134 @@ pub fn matrix(graph: &ProfileGraph, sources: &[Snap], targets: &[Snap]) -> Matri
         matrix.meters.extend(meters);
     }
     matrix
+}
+
+/// Per-thread state of [`many_to_one`]: distances to the target by rank, and the closure order.
+struct Sweep {
+    to_target: Vec<Millis>,
+    meters: Vec<f32>,
+    /// The sources' upward closure, each node after every node its upward arcs lead to (to reset
+    /// `to_target` afterwards).
+    order: Vec<u32>,
+    /// Depth-first search: a rank and the index of its next upward arc.
+    stack: Vec<(u32, u32)>,
+}
+
+impl Sweep {
+    fn new(n: usize) -> Self {
+        Sweep {
+            to_target: vec![UNREACHABLE; n],
+            meters: vec![0.0; n],
+            order: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+}
+
+fn with_sweep<R>(graph: &ProfileGraph, body: impl FnOnce(&mut Sweep) -> R) -> R {
+    SWEEPS.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        let n = graph.node_count();
+        let index = match kept.iter().position(|sweep| sweep.to_target.len() == n) {
+            Some(index) => index,
+            None => {
+                if kept.len() == SEARCHES_KEPT {
+                    kept.remove(0);
+                }
+                kept.push(Sweep::new(n));
+                kept.len() - 1
+            }
+        };
+        body(&mut kept[index])
+    })
+}
+
+/// Marker for a node in the closure whose distance is not computed yet.
+const IN_CLOSURE: Millis = UNREACHABLE - 1;
+
+/// Travel time and length from every source to one target (`None`: no road leads there), exactly
+/// as [`matrix`] gives them.
+///
+/// The backward upward search from the target gives every node's distance over downward paths;
+/// then each node of the sources' upward closure, higher nodes first, takes the better of that and
+/// its upward arcs into nodes already done. A shortest path in a contraction hierarchy goes up and
+/// then down, so every closure node ends with its exact distance to the target.
+pub fn many_to_one(
+    graph: &ProfileGraph,
+    sources: &[Snap],
+    target: &Snap,
+) -> Vec<Option<(Seconds, Meters)>> {
+    let ch = &graph.ch;
+    let mut seeds = Vec::with_capacity(2 * sources.len());
+    let mut first_seed = Vec::with_capacity(sources.len() + 1);
+    for source in sources {
+        first_seed.push(seeds.len());
+        source.push_departure_seeds(graph, &mut seeds);
+    }
+    first_seed.push(seeds.len());
+    with_searches(graph, |_, backward| {
+        backward.reset(&target.arrival_seeds(graph));
+        while backward.settle_next(ch, Direction::Backward).is_some() {}
+        with_sweep(graph, |sweep| {
+            // Depth-first over upward arcs; a node is done once every node above it is, since
+            // arcs only go up. Its distance then is the better of the downward search's and
+            // its arcs into done nodes.
+            for seed in &seeds {
+                if sweep.to_target[seed.rank as usize] != UNREACHABLE {
+                    continue;
+                }
+                sweep.to_target[seed.rank as usize] = IN_CLOSURE;
+                sweep.stack.push((seed.rank, 0));
+                while let Some((rank, next_arc)) = sweep.stack.pop() {
+                    let arcs = ch.up_arcs(rank);
+                    let unvisited = arcs[next_arc as usize..]
+                        .iter()
+                        .position(|arc| sweep.to_target[arc.other as usize] == UNREACHABLE);
+                    if let Some(offset) = unvisited {
+                        let arc_index = next_arc as usize + offset;
+                        let higher = arcs[arc_index].other;
+                        sweep.to_target[higher as usize] = IN_CLOSURE;
+                        sweep.stack.push((rank, arc_index as u32 + 1));
+                        sweep.stack.push((higher, 0));
+                        continue;
+                    }
+                    let slot = rank as usize;
+                    let mut best = backward.dist[slot];
+                    let mut meters = backward.meters[slot];
+                    for arc in arcs {
+                        let via = sweep.to_target[arc.other as usize];
+                        debug_assert!(via != IN_CLOSURE, "higher nodes are done first");
+                        let total = via.saturating_add(arc.millis);
+                        if total < best {
+                            best = total;
+                            meters = arc.meters + sweep.meters[arc.other as usize];
+                        }
+                    }
+                    sweep.to_target[slot] = best;
+                    sweep.meters[slot] = meters;
+                    sweep.order.push(rank);
+                }
+            }
+            let trips = sources
+                .iter()
+                .enumerate()
+                .map(|(index, source)| {
+                    let mut best = source.along_same_segment(target, graph);
+                    for seed in &seeds[first_seed[index]..first_seed[index + 1]] {
+                        let via = sweep.to_target[seed.rank as usize];
+                        let total = via.saturating_add(seed.millis);
+                        if via != UNREACHABLE && best.is_none_or(|(known, _)| total < known) {
+                            best = Some((total, seed.meters + sweep.meters[seed.rank as usize]));
+                        }
+                    }
+                    best.map(|(millis, meters)| (millis_to_seconds(millis), Meters(meters as f64)))
+                })
+                .collect();
+            for &rank in &sweep.order {
+                sweep.to_target[rank as usize] = UNREACHABLE;
+            }
+            sweep.order.clear();
+            trips
+        })
+    })
 }

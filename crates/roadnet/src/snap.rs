@@ -146,6 +146,24 @@ impl Snap {
             .collect()
     }
 
+    /// The same as [`Snap::departure_seeds`], appended to `seeds` without allocating.
+    pub(crate) fn push_departure_seeds(&self, graph: &ProfileGraph, seeds: &mut Vec<Seed>) {
+        let mut push = |node: u32, edge: u32, fraction: f64| {
+            let (millis, meters) = part(graph, edge, fraction);
+            seeds.push(Seed {
+                rank: graph.ch.rank(node),
+                millis,
+                meters,
+            });
+        };
+        if let Some(edge) = self.segment.a_to_b {
+            push(self.segment.b, edge, 1.0 - self.fraction);
+        }
+        if let Some(edge) = self.segment.b_to_a {
+            push(self.segment.a, edge, self.fraction);
+        }
+    }
+
     pub(crate) fn departure_seeds(&self, graph: &ProfileGraph) -> Vec<Seed> {
         to_seeds(graph, self.departure_points(graph))
     }

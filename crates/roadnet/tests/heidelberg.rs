@@ -76,6 +76,53 @@ fn foot_and_motorcycle_matrices_equal_dijkstra() {
     check_matrix_against_dijkstra(Profile::Motorcycle, 10, 30, 3);
 }
 
+/// Many sources to one target (RPHAST) against Dijkstra from each source, and its lengths against
+/// the bucket matrix.
+#[track_caller]
+fn check_many_to_one_against_dijkstra(profile: Profile, n_sources: usize, seed: u64) {
+    let graph = fixtures::heidelberg_graph(profile);
+    let sources = random_snaps(graph, n_sources, seed);
+    let targets = random_snaps(graph, 6, seed + 1);
+    let trees: Vec<ShortestPathTree> = sources
+        .iter()
+        .map(|source| dijkstra_tree(graph, source))
+        .collect();
+    for (t, target) in targets.iter().enumerate() {
+        let trips = roadnet::many_to_one(graph, &sources, target);
+        assert_eq!(trips.len(), sources.len());
+        let matrix = roadnet::matrix(graph, &sources, std::slice::from_ref(target));
+        for (s, source) in sources.iter().enumerate() {
+            let expected = dijkstra_millis(graph, &trees[s], source, target);
+            assert_eq!(
+                trips[s].map(|(seconds, _)| seconds),
+                Some(roadnet::millis_to_seconds(expected)),
+                "{profile} source {s} target {t}"
+            );
+            let (_, meters) = trips[s].unwrap();
+            let (_, matrix_meters) = matrix.get(s, 0).unwrap();
+            assert!(
+                (meters.0 - matrix_meters.0).abs() < 1.0,
+                "{profile} source {s} target {t}: {meters} against the matrix's {matrix_meters}"
+            );
+        }
+    }
+}
+
+#[test]
+fn many_to_one_equals_dijkstra_on_every_profile() {
+    check_many_to_one_against_dijkstra(Profile::Car, 120, 4);
+    check_many_to_one_against_dijkstra(Profile::Foot, 30, 5);
+    check_many_to_one_against_dijkstra(Profile::Motorcycle, 30, 6);
+}
+
+#[test]
+fn many_to_one_of_one_source_on_the_target_segment_is_the_stretch_between() {
+    let graph = fixtures::heidelberg_graph(Profile::Car);
+    let target = random_snaps(graph, 1, 7)[0];
+    let trips = roadnet::many_to_one(graph, &[target, target], &target);
+    assert_eq!(trips, vec![Some((Seconds(0.0), Meters(0.0))); 2]);
+}
+
 #[test]
 fn routes_agree_with_the_matrix_and_follow_real_edges() {
     let graph = fixtures::heidelberg_graph(Profile::Car);

@@ -8,17 +8,19 @@ use crate::state::AppState;
 use crate::{eido, feed, openapi};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dispatch::{
     kpis, plan_cutoff, recommend, Area, Call, Capability, CommandCentre, CutoffRequest,
     IncidentCategory, IncidentId, IncidentStatus, Jurisdiction, JurisdictionId, JurisdictionLevel,
-    KpiGrouping, PositionFix, Priority, Profile, TravelError, Unit, UnitId, UnitKind, UnitStatus,
-    Workstation, WorkstationCategory, WorkstationId,
+    KpiGrouping, PositionFix, Priority, Profile, Recommendation, TravelError, Unit, UnitId,
+    UnitKind, UnitStatus, Workstation, WorkstationCategory, WorkstationId,
 };
 use measure::{CoordinateSystem, LonLat, Seconds, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use store::{Change, Role};
 
 type Reply = Result<(StatusCode, Json<Value>), ApiError>;
@@ -605,7 +607,7 @@ async fn rank_units(
     state: &AppState,
     principal: &Principal,
     id: IncidentId,
-) -> Result<dispatch::Recommendation, ApiError> {
+) -> Result<Recommendation, ApiError> {
     let (incident, units) = {
         let core = state.read();
         let centre = &core.projection.centre;
@@ -645,13 +647,44 @@ async fn recommendation(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-) -> Reply {
+) -> Result<axum::response::Response, ApiError> {
     principal.require(Need::Read)?;
     let id = parse_incident_id(&id)?;
-    let ranking = rank_units(&state, &principal, id).await?;
-    let body = json!(ranking);
-    state.remember_shown(&principal.label, ranking, clock::now());
-    ok(body)
+    let ranking = Arc::new(rank_units(&state, &principal, id).await?);
+    state.remember_shown(&principal.label, ranking.clone(), clock::now());
+    // Straight to bytes: a ranking of a thousand units is too big to build as a JSON tree first.
+    Ok(Json(&*ranking).into_response())
+}
+
+/// The ranking as the audit log keeps it: every unit's place, ETA, distance and fix age, what was
+/// proposed and what could not be filled, and why each excluded unit was. The reasons shown to
+/// the dispatcher are written from exactly these.
+fn audit_ranking(ranking: &Recommendation) -> Value {
+    let ranked: Vec<Value> = ranking
+        .ranked
+        .iter()
+        .map(|candidate| {
+            json!({
+                "unit": candidate.unit,
+                "eta": candidate.eta,
+                "distance": candidate.distance,
+                "fix_age": candidate.fix_age,
+                "proposed_as": candidate.proposed_as,
+            })
+        })
+        .collect();
+    let excluded: Vec<Value> = ranking
+        .excluded
+        .iter()
+        .map(|excluded| json!({"unit": excluded.unit, "why": excluded.exclusion.code()}))
+        .collect();
+    json!({
+        "plan": ranking.plan.describe(),
+        "ranked": ranked,
+        "proposed": ranking.proposed,
+        "unfilled": ranking.unfilled,
+        "excluded": excluded,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -684,8 +717,9 @@ async fn dispatch_units(
     // under the lock, so a unit taken meanwhile is refused, not sent twice.
     let ranking = match state.take_shown(&principal.label, id, clock::now()) {
         Some(shown) => shown,
-        None => rank_units(&state, &principal, id).await?,
+        None => Arc::new(rank_units(&state, &principal, id).await?),
     };
+    let ranking_record = audit_ranking(&ranking);
     let (event, units) = state
         .commit(&principal.label, |projection| {
             let centre = &projection.centre;
@@ -712,7 +746,7 @@ async fn dispatch_units(
                 Change::UnitsDispatched {
                     incident: id,
                     units: units.clone(),
-                    ranking: json!(ranking),
+                    ranking: ranking_record.clone(),
                 },
                 units,
             ))

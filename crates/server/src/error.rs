@@ -37,6 +37,14 @@ impl ApiError {
     pub fn unauthorized(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
+    /// Other servers sharing the log kept getting their changes in first.
+    pub fn overtaken() -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overtaken",
+            "other servers sharing the event log changed the state each time this change was decided; nothing was recorded, send it again",
+        )
+    }
     pub fn storage_failed() -> Self {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

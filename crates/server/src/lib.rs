@@ -97,7 +97,7 @@ async fn start_inner(
     let admin_token = match &config.admin_token {
         Some(token) => Some(token.clone()),
         None => {
-            let events = log.load().await?;
+            let events = log.read(Some("token_issued"), 0, i64::MAX).await?;
             let has_admin = events.iter().any(|event| {
                 matches!(
                     event.change,

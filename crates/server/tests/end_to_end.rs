@@ -220,8 +220,33 @@ async fn call_lifecycle_on_sqlite_survives_a_restart_exactly() {
     let server = ServerProcess::start(&db, "", None);
     check_lifecycle(&server.base).await;
     let admin = Api::new(&server.base, Some(ADMIN_TOKEN));
+    // Enough positions for the server to keep a snapshot, and a few after it.
+    let n_batches = server::state::SNAPSHOT_EVERY as usize / 1000 + 1;
+    for batch in 0..n_batches {
+        let positions: Vec<Value> = (0..1000)
+            .map(|n| {
+                let step = (batch * 1000 + n) as f64 * 1e-7;
+                json!({"unit": "foot-1", "lon": 8.7060 + step, "lat": 49.4110 + step / 3.0})
+            })
+            .collect();
+        admin.ok(admin
+            .post("/api/positions", json!({"positions": positions}))
+            .await);
+    }
     let before = snapshot(&admin).await;
     server.kill();
+
+    let log = store::EventLog::open(&db, "").await.unwrap();
+    let kept = log
+        .latest_snapshot()
+        .await
+        .unwrap()
+        .expect("a snapshot was kept");
+    let events = log.load().await.unwrap();
+    assert!(kept.last_seq >= server::state::SNAPSHOT_EVERY && kept.last_seq < events.len() as i64);
+    let full_replay = store::Projection::replay(&events).unwrap();
+    assert_eq!(log.restore().await.unwrap(), full_replay);
+    log.close().await;
 
     let server = ServerProcess::start(&db, "", None);
     let admin = Api::new(&server.base, Some(ADMIN_TOKEN));

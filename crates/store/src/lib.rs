@@ -6,5 +6,5 @@ pub mod log;
 pub mod projection;
 
 pub use event::{Change, Event, Role};
-pub use log::{redact, Backend, EventLog, StoreError};
+pub use log::{redact, Backend, EventLog, RestoreError, StoreError};
 pub use projection::{ApplyError, Projection, ReplayError, TokenGrant};

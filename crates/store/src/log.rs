@@ -1,10 +1,17 @@
 //! The event log on SQLite or PostgreSQL, through one code path (sqlx's Any driver). SQLite runs
 //! in WAL mode with synchronous=FULL, so a committed event survives a kill -9 or a power cut.
+//!
+//! Several servers may append to one log: the sequence number is the primary key, and a writer
+//! appends only right after the last event it has read. Whoever commits a number first wins; the
+//! other's append fails with [`StoreError::Conflict`] and it catches up before deciding again.
+//! So the log never has a gap or a number twice.
 
 use crate::event::{Change, Event};
+use crate::projection::{Projection, ReplayError};
 use measure::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
+use std::borrow::Borrow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -23,6 +30,47 @@ pub enum StoreError {
     },
     #[error("event {seq} in the log is not valid JSON for this version of pingan: {source}")]
     Corrupt { seq: i64, source: serde_json::Error },
+    #[error("the snapshot of the state after event {seq} does not decode; delete it from the snapshots table and restart to replay the whole log")]
+    BadSnapshot { seq: i64 },
+    #[error("event {seq} is already in the log: another server appended first; catch up on the log and decide again")]
+    Conflict { seq: i64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+}
+
+/// Snapshots are exact binary copies of the state (bincode, so every f64 comes back bit for
+/// bit), readable only by the version that wrote them; other versions replay the log.
+const SNAPSHOT_FORMAT: &str = concat!("bincode-projection-", env!("CARGO_PKG_VERSION"));
+
+fn snapshot_config() -> impl bincode::config::Config {
+    bincode::config::standard()
+}
+
+fn encode_snapshot(projection: &Projection) -> String {
+    let bytes = bincode::serde::encode_to_vec(projection, snapshot_config())
+        .expect("the state always encodes");
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(DIGITS[(byte >> 4) as usize] as char);
+        text.push(DIGITS[(byte & 15) as usize] as char);
+    }
+    text
+}
+
+fn decode_snapshot(text: &str) -> Option<Projection> {
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|start| u8::from_str_radix(text.get(start..start + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    let (projection, read) = bincode::serde::decode_from_slice(&bytes, snapshot_config()).ok()?;
+    (read == bytes.len()).then_some(projection)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +165,17 @@ impl EventLog {
                 operation: "create table",
                 source,
             })?;
+        let snapshots = format!(
+            "CREATE TABLE IF NOT EXISTS {} (seq BIGINT PRIMARY KEY, format TEXT NOT NULL, body TEXT NOT NULL)",
+            log.snapshot_table()
+        );
+        sqlx::query(AssertSqlSafe(snapshots))
+            .execute(&log.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "create table",
+                source,
+            })?;
         let index = format!(
             "CREATE INDEX IF NOT EXISTS {0}_kind ON {0} (kind, seq)",
             log.table
@@ -135,8 +194,106 @@ impl EventLog {
         self.backend
     }
 
-    /// Appends events in one transaction; when this returns Ok, they are on disk.
-    pub async fn append(&self, events: &[Event]) -> Result<(), StoreError> {
+    fn snapshot_table(&self) -> String {
+        format!("{}_snapshots", self.table)
+    }
+
+    /// Keeps `projection` (the state after event `projection.last_seq`) so that a restart reads
+    /// only the events after it. The two newest snapshots are kept; another server's snapshot of
+    /// the same state is as good as this one.
+    pub async fn save_snapshot(&self, projection: &Projection) -> Result<(), StoreError> {
+        let body = encode_snapshot(projection);
+        let insert = format!(
+            "INSERT INTO {} (seq, format, body) VALUES ($1, $2, $3)",
+            self.snapshot_table()
+        );
+        let inserted = sqlx::query(AssertSqlSafe(insert))
+            .bind(projection.last_seq)
+            .bind(SNAPSHOT_FORMAT)
+            .bind(body)
+            .execute(&self.pool)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => return Ok(()),
+            Err(source) => {
+                return Err(StoreError::Query {
+                    operation: "insert snapshot",
+                    source,
+                })
+            }
+        }
+        let prune = format!(
+            "DELETE FROM {0} WHERE seq < (SELECT MIN(seq) FROM (SELECT seq FROM {0} ORDER BY seq DESC LIMIT 2) AS newest)",
+            self.snapshot_table()
+        );
+        sqlx::query(AssertSqlSafe(prune))
+            .execute(&self.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "delete old snapshots",
+                source,
+            })?;
+        Ok(())
+    }
+
+    /// The newest snapshot this version of pingan wrote and can read, if any.
+    pub async fn latest_snapshot(&self) -> Result<Option<Projection>, StoreError> {
+        let select = format!(
+            "SELECT seq, body FROM {} WHERE format = $1 ORDER BY seq DESC LIMIT 1",
+            self.snapshot_table()
+        );
+        let row = sqlx::query(AssertSqlSafe(select))
+            .bind(SNAPSHOT_FORMAT)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "select snapshot",
+                source,
+            })?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let column_error = |source| StoreError::Query {
+            operation: "read snapshot",
+            source,
+        };
+        let seq: i64 = row.try_get("seq").map_err(column_error)?;
+        let body: String = row.try_get("body").map_err(column_error)?;
+        decode_snapshot(&body)
+            .filter(|projection| projection.last_seq == seq)
+            .map(Some)
+            .ok_or(StoreError::BadSnapshot { seq })
+    }
+
+    /// The state the log holds: the newest snapshot and the events after it.
+    pub async fn restore(&self) -> Result<Projection, RestoreError> {
+        let snapshot = self.latest_snapshot().await?.unwrap_or_default();
+        let after = self.read(None, snapshot.last_seq, i64::MAX).await?;
+        Ok(snapshot.resume(&after)?)
+    }
+
+    /// When the last event of the log happened, if it has any.
+    pub async fn last_event_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        let select = format!("SELECT MAX(at_ms) AS at_ms FROM {}", self.table);
+        let row = sqlx::query(AssertSqlSafe(select))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|source| StoreError::Query {
+                operation: "select",
+                source,
+            })?;
+        let at_ms: Option<i64> = row.try_get("at_ms").map_err(|source| StoreError::Query {
+            operation: "select",
+            source,
+        })?;
+        Ok(at_ms.map(Timestamp))
+    }
+
+    /// Appends events in one transaction, all or none; when this returns Ok, they are on disk. A
+    /// sequence number already in the log (another server's) fails with
+    /// [`StoreError::Conflict`] and writes nothing.
+    pub async fn append<E: Borrow<Event>>(&self, events: &[E]) -> Result<(), StoreError> {
         let query_error = |operation| move |source| StoreError::Query { operation, source };
         let mut transaction = self.pool.begin().await.map_err(query_error("begin"))?;
         let insert = format!(
@@ -144,20 +301,33 @@ impl EventLog {
             self.table
         );
         for event in events {
+            let event = event.borrow();
             let body =
                 serde_json::to_string(&event.change).expect("changes always serialize to JSON");
-            sqlx::query(AssertSqlSafe(insert.as_str()))
+            let inserted = sqlx::query(AssertSqlSafe(insert.as_str()))
                 .bind(event.seq)
                 .bind(event.at.0)
                 .bind(event.actor.as_str())
                 .bind(event.change.kind())
                 .bind(body)
                 .execute(&mut *transaction)
-                .await
-                .map_err(query_error("insert"))?;
+                .await;
+            match inserted {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                    return Err(StoreError::Conflict { seq: event.seq })
+                }
+                Err(source) => return Err(query_error("insert")(source)),
+            }
         }
-        transaction.commit().await.map_err(query_error("commit"))?;
-        Ok(())
+        match transaction.commit().await {
+            Ok(()) => Ok(()),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                let seq = events.first().map_or(0, |event| event.borrow().seq);
+                Err(StoreError::Conflict { seq })
+            }
+            Err(source) => Err(query_error("commit")(source)),
+        }
     }
 
     /// Every event, in order.
@@ -220,16 +390,18 @@ impl EventLog {
             })
     }
 
-    /// Drops the log's table: for tests that share a database.
+    /// Drops the log's tables: for tests that share a database.
     pub async fn destroy(self) -> Result<(), StoreError> {
-        let drop = format!("DROP TABLE IF EXISTS {}", self.table);
-        sqlx::query(AssertSqlSafe(drop))
-            .execute(&self.pool)
-            .await
-            .map_err(|source| StoreError::Query {
-                operation: "drop table",
-                source,
-            })?;
+        for table in [self.table.clone(), self.snapshot_table()] {
+            let drop = format!("DROP TABLE IF EXISTS {table}");
+            sqlx::query(AssertSqlSafe(drop))
+                .execute(&self.pool)
+                .await
+                .map_err(|source| StoreError::Query {
+                    operation: "drop table",
+                    source,
+                })?;
+        }
         self.pool.close().await;
         Ok(())
     }

@@ -89,14 +89,18 @@ impl Projection {
 
     /// Rebuilds the state from the whole log.
     pub fn replay(events: &[Event]) -> Result<Projection, ReplayError> {
-        let mut projection = Projection::default();
+        Projection::default().resume(events)
+    }
+
+    /// Applies the events that follow this state (a snapshot's) in the log.
+    pub fn resume(mut self, events: &[Event]) -> Result<Projection, ReplayError> {
         for event in events {
-            projection.apply(event).map_err(|source| ReplayError {
+            self.apply(event).map_err(|source| ReplayError {
                 seq: event.seq,
                 source,
             })?;
         }
-        Ok(projection)
+        Ok(self)
     }
 }
 

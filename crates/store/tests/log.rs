@@ -133,9 +133,58 @@ async fn check_round_trip(url: &str, prefix: &str) {
     assert_eq!(audit[0].actor, "dispatcher-1");
 
     let duplicate = reopened.append(&events[..1]).await;
-    assert!(duplicate.is_err(), "a sequence number is written once");
+    assert!(
+        matches!(duplicate, Err(store::StoreError::Conflict { seq: 1 })),
+        "a sequence number is written once: {duplicate:?}"
+    );
+    // A batch that runs into a taken number writes none of its events.
+    let mut late = events[events.len() - 1].clone();
+    late.seq = events.len() as i64 + 1;
+    let batch = [late, events[2].clone()];
+    assert!(matches!(
+        reopened.append(&batch).await,
+        Err(store::StoreError::Conflict { seq: 3 })
+    ));
     assert_eq!(reopened.count().await.unwrap(), events.len() as i64);
     reopened.destroy().await.unwrap();
+}
+
+/// A restart from a snapshot and the events after it has exactly the state a full replay has.
+async fn check_snapshot(url: &str, prefix: &str) {
+    let events = day();
+    let log = EventLog::open(url, prefix).await.unwrap();
+    assert!(log.latest_snapshot().await.unwrap().is_none());
+    log.append(&events).await.unwrap();
+    for upto in [3, 5, 7] {
+        let state = Projection::replay(&events[..upto]).unwrap();
+        log.save_snapshot(&state).await.unwrap();
+        log.save_snapshot(&state).await.unwrap();
+    }
+    let newest = log.latest_snapshot().await.unwrap().unwrap();
+    assert_eq!(newest, Projection::replay(&events[..7]).unwrap());
+    assert_eq!(
+        log.restore().await.unwrap(),
+        Projection::replay(&events).unwrap()
+    );
+    assert_eq!(
+        log.last_event_at().await.unwrap(),
+        Some(events.last().unwrap().at)
+    );
+    log.destroy().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_restores_from_a_snapshot_exactly() {
+    let directory = std::env::temp_dir().join(format!("pingan-store-{}", unique_prefix()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let url = format!("sqlite://{}", directory.join("log.db").display());
+    check_snapshot(&url, "").await;
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[tokio::test]
+async fn postgres_restores_from_a_snapshot_exactly() {
+    check_snapshot(&postgres_url(), &unique_prefix()).await;
 }
 
 #[tokio::test]
