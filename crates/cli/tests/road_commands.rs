@@ -1,42 +1,14 @@
 //! The road subcommands end to end: the real `pingan` binary on the bundled Shenzhen extract.
 
+mod common;
+
+use common::{fail, succeed};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 fn work_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pingan-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn pingan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-#[track_caller]
-fn succeed(args: &[&str]) -> String {
-    let output = pingan(args);
-    assert!(
-        output.status.success(),
-        "pingan {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-#[track_caller]
-fn fail(args: &[&str]) -> String {
-    let output = pingan(args);
-    assert!(
-        !output.status.success(),
-        "pingan {args:?} should have failed"
-    );
-    String::from_utf8(output.stderr).unwrap()
+    common::work_dir("cli")
 }
 
 /// The graph, imported once by the real `pingan import`.

@@ -158,36 +158,27 @@ impl EventLog {
             "CREATE TABLE IF NOT EXISTS {} (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL)",
             log.table
         );
-        sqlx::query(AssertSqlSafe(create))
-            .execute(&log.pool)
-            .await
-            .map_err(|source| StoreError::Query {
-                operation: "create table",
-                source,
-            })?;
+        log.execute(create, "create table").await?;
         let snapshots = format!(
             "CREATE TABLE IF NOT EXISTS {} (seq BIGINT PRIMARY KEY, format TEXT NOT NULL, body TEXT NOT NULL)",
             log.snapshot_table()
         );
-        sqlx::query(AssertSqlSafe(snapshots))
-            .execute(&log.pool)
-            .await
-            .map_err(|source| StoreError::Query {
-                operation: "create table",
-                source,
-            })?;
+        log.execute(snapshots, "create table").await?;
         let index = format!(
             "CREATE INDEX IF NOT EXISTS {0}_kind ON {0} (kind, seq)",
             log.table
         );
-        sqlx::query(AssertSqlSafe(index))
-            .execute(&log.pool)
-            .await
-            .map_err(|source| StoreError::Query {
-                operation: "create index",
-                source,
-            })?;
+        log.execute(index, "create index").await?;
         Ok(log)
+    }
+
+    /// Runs a statement that returns no rows.
+    async fn execute(&self, sql: String, operation: &'static str) -> Result<(), StoreError> {
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(&self.pool)
+            .await
+            .map_err(failed(operation))?;
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -216,24 +207,13 @@ impl EventLog {
         match inserted {
             Ok(_) => {}
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => return Ok(()),
-            Err(source) => {
-                return Err(StoreError::Query {
-                    operation: "insert snapshot",
-                    source,
-                })
-            }
+            Err(source) => return Err(failed("insert snapshot")(source)),
         }
         let prune = format!(
             "DELETE FROM {0} WHERE seq < (SELECT MIN(seq) FROM (SELECT seq FROM {0} ORDER BY seq DESC LIMIT 2) AS newest)",
             self.snapshot_table()
         );
-        sqlx::query(AssertSqlSafe(prune))
-            .execute(&self.pool)
-            .await
-            .map_err(|source| StoreError::Query {
-                operation: "delete old snapshots",
-                source,
-            })?;
+        self.execute(prune, "delete old snapshots").await?;
         Ok(())
     }
 
@@ -247,19 +227,12 @@ impl EventLog {
             .bind(SNAPSHOT_FORMAT)
             .fetch_optional(&self.pool)
             .await
-            .map_err(|source| StoreError::Query {
-                operation: "select snapshot",
-                source,
-            })?;
+            .map_err(failed("select snapshot"))?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let column_error = |source| StoreError::Query {
-            operation: "read snapshot",
-            source,
-        };
-        let seq: i64 = row.try_get("seq").map_err(column_error)?;
-        let body: String = row.try_get("body").map_err(column_error)?;
+        let seq: i64 = row.try_get("seq").map_err(failed("read snapshot"))?;
+        let body: String = row.try_get("body").map_err(failed("read snapshot"))?;
         decode_snapshot(&body)
             .filter(|projection| projection.last_seq == seq)
             .map(Some)
@@ -279,14 +252,8 @@ impl EventLog {
         let row = sqlx::query(AssertSqlSafe(select))
             .fetch_one(&self.pool)
             .await
-            .map_err(|source| StoreError::Query {
-                operation: "select",
-                source,
-            })?;
-        let at_ms: Option<i64> = row.try_get("at_ms").map_err(|source| StoreError::Query {
-            operation: "select",
-            source,
-        })?;
+            .map_err(failed("select"))?;
+        let at_ms: Option<i64> = row.try_get("at_ms").map_err(failed("select"))?;
         Ok(at_ms.map(Timestamp))
     }
 
@@ -294,8 +261,7 @@ impl EventLog {
     /// sequence number already in the log (another server's) fails with
     /// [`StoreError::Conflict`] and writes nothing.
     pub async fn append<E: Borrow<Event>>(&self, events: &[E]) -> Result<(), StoreError> {
-        let query_error = |operation| move |source| StoreError::Query { operation, source };
-        let mut transaction = self.pool.begin().await.map_err(query_error("begin"))?;
+        let mut transaction = self.pool.begin().await.map_err(failed("begin"))?;
         let insert = format!(
             "INSERT INTO {} (seq, at_ms, actor, kind, body) VALUES ($1, $2, $3, $4, $5)",
             self.table
@@ -317,7 +283,7 @@ impl EventLog {
                 Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
                     return Err(StoreError::Conflict { seq: event.seq })
                 }
-                Err(source) => return Err(query_error("insert")(source)),
+                Err(source) => return Err(failed("insert")(source)),
             }
         }
         match transaction.commit().await {
@@ -326,7 +292,7 @@ impl EventLog {
                 let seq = events.first().map_or(0, |event| event.borrow().seq);
                 Err(StoreError::Conflict { seq })
             }
-            Err(source) => Err(query_error("commit")(source)),
+            Err(source) => Err(failed("commit")(source)),
         }
     }
 
@@ -367,10 +333,7 @@ impl EventLog {
                     .await
             }
         }
-        .map_err(|source| StoreError::Query {
-            operation: "select",
-            source,
-        })?;
+        .map_err(failed("select"))?;
         rows.iter().map(event_of_row).collect()
     }
 
@@ -379,28 +342,16 @@ impl EventLog {
         let row = sqlx::query(AssertSqlSafe(select))
             .fetch_one(&self.pool)
             .await
-            .map_err(|source| StoreError::Query {
-                operation: "count",
-                source,
-            })?;
+            .map_err(failed("count"))?;
         row.try_get::<i64, _>("n")
-            .map_err(|source| StoreError::Query {
-                operation: "count",
-                source,
-            })
+            .map_err(failed("count"))
     }
 
     /// Drops the log's tables: for tests that share a database.
     pub async fn destroy(self) -> Result<(), StoreError> {
         for table in [self.table.clone(), self.snapshot_table()] {
             let drop = format!("DROP TABLE IF EXISTS {table}");
-            sqlx::query(AssertSqlSafe(drop))
-                .execute(&self.pool)
-                .await
-                .map_err(|source| StoreError::Query {
-                    operation: "drop table",
-                    source,
-                })?;
+            self.execute(drop, "drop table").await?;
         }
         self.pool.close().await;
         Ok(())
@@ -412,10 +363,7 @@ impl EventLog {
 }
 
 fn event_of_row(row: &AnyRow) -> Result<Event, StoreError> {
-    let column_error = |source| StoreError::Query {
-        operation: "read row",
-        source,
-    };
+    let column_error = failed("read row");
     let seq: i64 = row.try_get("seq").map_err(column_error)?;
     let at_ms: i64 = row.try_get("at_ms").map_err(column_error)?;
     let actor: String = row.try_get("actor").map_err(column_error)?;
@@ -428,4 +376,9 @@ fn event_of_row(row: &AnyRow) -> Result<Event, StoreError> {
         actor,
         change,
     })
+}
+
+/// The error of a statement that failed, named by what it did.
+fn failed(operation: &'static str) -> impl Fn(sqlx::Error) -> StoreError + Copy {
+    move |source| StoreError::Query { operation, source }
 }
