@@ -343,8 +343,7 @@ impl EventLog {
             .fetch_one(&self.pool)
             .await
             .map_err(failed("count"))?;
-        row.try_get::<i64, _>("n")
-            .map_err(failed("count"))
+        row.try_get::<i64, _>("n").map_err(failed("count"))
     }
 
     /// Drops the log's tables: for tests that share a database.
