@@ -2,10 +2,10 @@
 //! simulator, prints the figures, compares two deployments over several seeds and writes an HTML
 //! report. Files, the clock and progress live here; the simulation itself is the `sim` crate.
 
+use crate::city::load_network;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use measure::{Seconds, Timestamp};
-use roadnet::RoadNetwork;
 use scenario::{generate_calls, generate_deployment, CallRecord, Deployment, DeploymentOptions};
 use sim::{compare, prepare, summarise, AfterCall, SimConfig, Summary};
 use std::path::{Path, PathBuf};
@@ -73,16 +73,6 @@ pub struct SimulateArgs {
 }
 
 const GENERATED_START: Timestamp = Timestamp(1_767_225_600_000); // 2026-01-01T00:00:00Z
-
-fn load_network(path: &Path) -> Result<RoadNetwork> {
-    let name = path.to_string_lossy();
-    if name.ends_with(".pbf") {
-        eprintln!("importing {name} (build a graph once with `pingan import` to skip this)");
-        return roadnet::import_pbf(path, &|_, _, _| {})
-            .with_context(|| format!("cannot import {name}"));
-    }
-    Ok(RoadNetwork::load(path)?)
-}
 
 fn load_deployment(path: &Path) -> Result<Deployment> {
     let text = std::fs::read_to_string(path)
