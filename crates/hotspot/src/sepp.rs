@@ -1,0 +1,1 @@
+//! sepp: being written.
