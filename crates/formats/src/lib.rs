@@ -1,6 +1,7 @@
 //! Files pingan reads and writes: point lists (CSV, GeoJSON) and the like. Every read error names
 //! the file, the line and the column, so a planner can fix the file without guessing.
 
+pub mod calls;
 pub mod geojson;
 pub mod instance;
 pub mod points;
