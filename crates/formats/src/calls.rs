@@ -586,15 +586,39 @@ fn read_calls_from<R: BufRead>(
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
-        .from_reader(LineTracker::new(std::io::Cursor::new(prefix).chain(input)));
+        .from_reader(LineTracker::new(
+            std::io::Cursor::new(prefix).chain(input),
+            2 * MAX_HEADER_BYTES as usize,
+        ));
     let csv_error = |error: csv::Error| match error.into_kind() {
-        csv::ErrorKind::Io(source) => io_error(source),
+        csv::ErrorKind::Io(source) => {
+            match source
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<RowTooLong>())
+            {
+                Some(too_long) => FormatError::invalid(
+                    path,
+                    too_long.line,
+                    0,
+                    format!(
+                        "a row (or the header) runs past {} bytes; is a closing double quote missing?",
+                        too_long.limit
+                    ),
+                ),
+                None => io_error(source),
+            }
+        }
         other => FormatError::invalid(path, 0, 0, format!("broken CSV: {other:?}")),
     };
     let header_record = reader.byte_headers().map_err(csv_error)?.clone();
     let header_line_number = reader
         .get_mut()
         .line_of_record_at(header_record.position().map_or(0, |p| p.byte()));
+    // A row may hold every field at its longest, plus quotes and what the csv crate reads ahead.
+    reader.get_mut().max_window =
+        (header_record.len() + 1) * (limits.max_field_bytes + 3) + (64 << 10);
+    let next_record_at = reader.position().byte();
+    reader.get_mut().next_record_at = next_record_at;
     let mut header = Vec::with_capacity(header_record.len());
     for (index, name) in header_record.iter().enumerate() {
         let column = index as u64 + 1;
@@ -634,6 +658,8 @@ fn read_calls_from<R: BufRead>(
         let line = reader
             .get_mut()
             .line_of_record_at(record.position().map_or(0, |p| p.byte()));
+        let next_record_at = reader.position().byte();
+        reader.get_mut().next_record_at = next_record_at;
         if rows > limits.max_rows {
             return Err(FormatError::invalid(
                 path,
@@ -747,6 +773,11 @@ fn read_calls_from<R: BufRead>(
 /// skipped. Keeps only the bytes read ahead of the current record.
 struct LineTracker<R> {
     inner: R,
+    /// Reading stops with [`RowTooLong`] when the current row and the bytes read ahead of it
+    /// pass this: the csv crate would otherwise buffer an unclosed quote to the end of the file.
+    max_window: usize,
+    /// Where the csv crate will start the next row: the end of the last row it returned.
+    next_record_at: u64,
     /// Bytes from offset `window_start` up to what `inner` has handed out.
     window: std::collections::VecDeque<u8>,
     window_start: u64,
@@ -754,9 +785,11 @@ struct LineTracker<R> {
 }
 
 impl<R: Read> LineTracker<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, max_window: usize) -> Self {
         LineTracker {
             inner,
+            max_window,
+            next_record_at: 0,
             window: std::collections::VecDeque::new(),
             window_start: 0,
             newlines_before_window: 0,
@@ -773,23 +806,61 @@ impl<R: Read> LineTracker<R> {
             .filter(|&byte| byte == b'\n')
             .count() as u64;
         self.window_start += dropped as u64;
+        self.line_at(offset)
+    }
+
+    /// Like `line_of_record_at`, without forgetting bytes; `offset` must lie in the window.
+    fn line_at(&self, offset: u64) -> u64 {
+        let before = (offset.saturating_sub(self.window_start) as usize).min(self.window.len());
+        let newlines_before = self
+            .window
+            .iter()
+            .take(before)
+            .filter(|&&byte| byte == b'\n')
+            .count() as u64;
         let skipped_newlines = self
             .window
             .iter()
+            .skip(before)
             .take_while(|&&byte| byte == b'\n' || byte == b'\r')
             .filter(|&&byte| byte == b'\n')
             .count() as u64;
-        1 + self.newlines_before_window + skipped_newlines
+        1 + self.newlines_before_window + newlines_before + skipped_newlines
     }
 }
 
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buffer)?;
+        if self.window.len() + read > self.max_window {
+            return Err(std::io::Error::other(RowTooLong {
+                line: self.line_at(self.next_record_at),
+                limit: self.max_window,
+            }));
+        }
         self.window.extend(&buffer[..read]);
         Ok(read)
     }
 }
+
+#[derive(Debug)]
+struct RowTooLong {
+    /// Where the row began.
+    line: u64,
+    limit: usize,
+}
+
+impl fmt::Display for RowTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}: a row runs past {} bytes",
+            self.line, self.limit
+        )
+    }
+}
+
+impl std::error::Error for RowTooLong {}
 
 /// A comma unless the header has none but has semicolons or tabs (exports from spreadsheets in
 /// many locales).
@@ -909,6 +980,19 @@ fn resolve_columns(
         header: header.to_vec(),
     })
 }
+
+/// The reading rules in a few lines, for the `--help` of commands that read calls.
+pub const READING_RULES_HELP: &str = "\
+Columns: --columns canonical=source,... maps the file's header names (e.g. \
+time=At.Scene.Time,type=Primary Type); canonical columns: id, time, lon, lat, category, type, \
+priority, address, dispatched, arrived, deaths, injuries, loss. Unmapped columns are taken by \
+their own name; 'priority=' leaves one out. \
+Times: RFC 3339, YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS], YYYY年MM月DD日 HH:MM[:SS], \
+M/D/YY H:MM, M/D/YYYY h:mm:ss AM/PM, or a date alone. Slash dates are read MONTH FIRST (US); \
+give --time-format '%d/%m/%Y %H:%M' for day-first dates. Times without offset are local time of \
+--time-zone (IANA name or +HH:MM); a repeated hour (clocks back) is the earlier one, a skipped \
+hour (clocks forward) is read as if the clock had not moved yet. \
+Coordinates: --crs wgs84|gcj02|bd09; (0, 0) counts as no location.";
 
 const TIME_FORMS: &str = "RFC 3339 (2016-08-10T14:03:00+08:00), YYYY-MM-DD HH:MM[:SS], \
 YYYY/MM/DD HH:MM[:SS], YYYY年MM月DD日 HH:MM[:SS], M/D/YYYY H:MM[:SS] [AM/PM] (month first), \
@@ -1136,7 +1220,7 @@ impl RowReader<'_> {
                 Err(self.error(
                     index,
                     format!(
-                        "{} is '{text}', not P1..P4 (or 1..4){found_by_name}; if this export's priorities go beyond 4, leave the column unmapped with --columns priority= (the calls then have no priority, which is fine)",
+                        "{} is '{text}', not P1..P4 (or 1..4){found_by_name}; some exports number priorities past 4 (Seattle's go to 7): leave the column unmapped with --columns priority= (the calls then have no priority, which is fine)",
                         self.layout.label(CanonicalColumn::Priority)
                     ),
                 ))

@@ -229,7 +229,10 @@ fn denny_blaine_priority_seven_is_refused_naming_line_and_value() {
             .expect_err("priority 7 is not P1..P4")
             .to_string();
         assert!(error.starts_with(&expected_start), "{error}");
-        check_contains(&error, &["'7'", "P1..P4", "--columns priority="]);
+        check_contains(
+            &error,
+            &["'7'", "P1..P4", "Seattle's go to 7", "--columns priority="],
+        );
     }
     let by_name = read_calls(&path, &options(DENNY_BLAINE_COLUMNS, "America/Los_Angeles"))
         .expect_err("priority 7")
@@ -865,6 +868,42 @@ fn long_fields_are_refused() {
             "70000 bytes is longer than the limit of 65536 bytes",
         ],
     );
+}
+
+#[test]
+fn an_unclosed_quote_is_stopped_at_the_row_bound() {
+    let mut text = String::from("time,lon,lat\n2020-01-01,1,2\n2020-01-02,1,\"2\n");
+    for _ in 0..20_000 {
+        text.push_str("2020-01-03,1,2,and more text after the quote that never closes\n");
+    }
+    let error = read_error(&text, &CallsOptions::default());
+    assert!(
+        error.starts_with("calls.csv:3: a row (or the header) runs past"),
+        "{error}"
+    );
+    check_contains(&error, &["closing double quote"]);
+}
+
+#[test]
+fn text_that_is_not_utf8_names_its_field() {
+    let mut bytes = b"time,lon,lat,address\n2020-01-01,1,2,Main\n2020-01-01,1,2,Stra".to_vec();
+    bytes.extend([0xDF, b'e', b'\n']);
+    let directory = std::env::temp_dir().join(format!("pingan-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let path = directory.join("latin1.csv");
+    std::fs::write(&path, bytes).expect("written");
+    let error = read_calls(&path, &CallsOptions::default()).expect_err("Latin-1 byte");
+    let skipping = CallsOptions {
+        skip_bad_rows: true,
+        ..CallsOptions::default()
+    };
+    let file = read_calls(&path, &skipping).expect("the UTF-8 row reads");
+    std::fs::remove_dir_all(&directory).expect("removed");
+    check_contains(
+        &error.to_string(),
+        &["latin1.csv:3:4: ", "not UTF-8 text; save the file as UTF-8"],
+    );
+    assert_eq!((file.calls.len(), file.skipped), (1, 1));
 }
 
 #[test]
