@@ -8,7 +8,8 @@
 //!   name (any case; `lon` also takes `longitude`/`lng`, `lat` also `latitude`); `priority=` with
 //!   nothing after `=` leaves a column unmapped, so the calls have no value there. Header columns
 //!   nobody uses are listed in [`CallsFile::unknown_columns`], not refused.
-//! - Times: RFC 3339 (`2016-08-10T14:03:00+08:00`), `YYYY-MM-DD HH:MM[:SS[.fff]]` (also with `T`),
+//! - Times: RFC 3339 (`2016-08-10T14:03:00+08:00`; `Z` or ` UTC` for UTC),
+//!   `YYYY-MM-DD HH:MM[:SS[.fff]]` (also with `T`),
 //!   `YYYY/MM/DD HH:MM[:SS]`, `YYYY年MM月DD日 HH:MM[:SS]`, the US forms `M/D/YY H:MM`,
 //!   `M/D/YYYY H:MM[:SS]` and `MM/DD/YYYY hh:mm:ss AM/PM`, or a date alone (`YYYY-MM-DD`, any of
 //!   the date forms above; the call then has no time of day and `at` is the local midnight).
@@ -555,12 +556,12 @@ fn read_calls_from<R: BufRead>(
         if read == 0 {
             break None;
         }
-        if read as u64 == MAX_HEADER_BYTES && prefix.last() != Some(&b'\n') {
+        if prefix.len() as u64 >= MAX_HEADER_BYTES {
             return Err(FormatError::invalid(
                 path,
                 1,
                 0,
-                format!("the first line is longer than {MAX_HEADER_BYTES} bytes; is this a CSV file with a header?"),
+                format!("no header line ends within the first {MAX_HEADER_BYTES} bytes; is this a CSV file with a header?"),
             ));
         }
         if start == 0 && prefix.starts_with(b"\xEF\xBB\xBF") {
@@ -1395,9 +1396,9 @@ impl Scanner<'_> {
         self.rest.chars().next()
     }
 
-    /// `Z`, `+08:00`, `+0800`, `+08` → seconds east.
+    /// `Z`, `UTC`, `+08:00`, `+0800`, `+08` → seconds east.
     fn offset(&mut self) -> Option<i32> {
-        if self.eat("Z") {
+        if self.eat("UTC") || self.eat("GMT") || self.eat("Z") {
             return Some(0);
         }
         let sign = if self.eat("+") {
@@ -1681,7 +1682,9 @@ fn local_to_utc(zone: chrono_tz::Tz, local: NaiveDateTime) -> Option<NaiveDateTi
 /// `id,time,lon,lat,category,type,priority,address,dispatched,arrived,deaths,injuries,loss`, times
 /// in RFC 3339 with the call's own offset (`2015-12-30T20:42:00-08:00`; milliseconds only when
 /// not zero), a date alone as `2015-12-30-08:00`, priorities as `P1`..`P4`, empty fields for
-/// `None`. Read back with the default options, the calls come out equal.
+/// `None`. Read back with the default options, the calls come out equal, except that text is
+/// trimmed on reading (so `Some("")` comes back `None`) and a date alone whose `at` is not the
+/// local midnight (a zone whose clocks moved at midnight) comes back at that midnight.
 pub fn write_calls(path: &Path, calls: &[CallRecord]) -> Result<(), FormatError> {
     let write_error = |source| FormatError::Write {
         file: path.to_path_buf(),

@@ -275,6 +275,7 @@ fn every_time_form_reads_to_its_instant() {
     check_time("UTC", "2016-08-10t14:03:00+0800", china, 480, true);
     check_time("UTC", "2016-08-10T06:03Z", china, 0, true);
     check_time("UTC", "2016-08-10 06:03:00 Z", china, 0, true);
+    check_time(shanghai, "2016-08-10 06:03:00 UTC", china, 480, true);
     // With a named zone the zone gives the local calendar.
     check_time(shanghai, "2016-08-10T06:03:00Z", china, 480, true);
     check_time(shanghai, "2016-08-10 14:03", china, 480, true);
@@ -882,6 +883,20 @@ fn an_unclosed_quote_is_stopped_at_the_row_bound() {
         "{error}"
     );
     check_contains(&error, &["closing double quote"]);
+}
+
+#[test]
+fn a_header_must_end_within_a_mebibyte() {
+    for text in [
+        "\n".repeat(2 << 20),
+        format!("time,lon,lat{}", ",x".repeat(600_000)),
+    ] {
+        let error = read_error(&text, &CallsOptions::default());
+        check_contains(
+            &error,
+            &["calls.csv:1: no header line ends within the first 1048576 bytes"],
+        );
+    }
 }
 
 #[test]
