@@ -1,0 +1,2 @@
+//! The forecast bench: being written.
+fn main() {}
