@@ -45,7 +45,10 @@ fn all_models() -> Vec<Box<dyn Model>> {
         Box::new(Prospective::new(300.0, 8.0).unwrap()),
         Box::new(
             Combined::new(vec![
-                (Box::new(Kde::new(150.0, Kernel::Gaussian, None).unwrap()), 0.6),
+                (
+                    Box::new(Kde::new(150.0, Kernel::Gaussian, None).unwrap()),
+                    0.6,
+                ),
                 (Box::new(Prospective::new(300.0, 8.0).unwrap()), 0.4),
             ])
             .unwrap(),
