@@ -73,6 +73,11 @@ impl CellFrame {
     }
 }
 
+/// A parameter rounded to 0.1 for names: `114.3`, not `114.30000000000001`.
+fn tenths(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
 /// The whole-number range of columns (or rows) within `radius` of `centre`, clipped to `0..count`.
 fn span(centre: f64, radius: f64, count: usize) -> std::ops::Range<usize> {
     let low = (centre - radius).ceil().max(0.0);
@@ -192,8 +197,12 @@ impl Model for Kde {
             Kernel::Quartic => "quartic",
         };
         match self.half_life_days {
-            None => format!("kde-{kernel}-{}m", self.bandwidth_m),
-            Some(days) => format!("kde-{kernel}-{}m-{days}d", self.bandwidth_m),
+            None => format!("kde-{kernel}-{}m", tenths(self.bandwidth_m)),
+            Some(days) => format!(
+                "kde-{kernel}-{}m-{}d",
+                tenths(self.bandwidth_m),
+                tenths(days)
+            ),
         }
     }
 
@@ -221,9 +230,19 @@ impl Model for Kde {
         let mut column_factor = Vec::new();
         let mut row_factor = Vec::new();
         let inverse_two_sigma2 = cell_m2 / (2.0 * self.bandwidth_m * self.bandwidth_m);
-        for event in training_events(events, window).iter().filter(|e| usable(e)) {
-            let weight = normaliser * self.decay(window.until - event.day);
-            let [u, v] = frame.position(event.xy);
+        // Visiting events row by row keeps the cells they touch in cache: a year of calls in
+        // time order jumps across the city and runs several times slower.
+        let mut placed: Vec<(u64, f64, f64, f64)> = training_events(events, window)
+            .iter()
+            .filter(|e| usable(e))
+            .map(|event| {
+                let [u, v] = frame.position(event.xy);
+                let key = (v.max(0.0) as u64) << 32 | u.max(0.0) as u64;
+                (key, u, v, normaliser * self.decay(window.until - event.day))
+            })
+            .collect();
+        placed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        for (_, u, v, weight) in placed {
             let columns = span(u, radius, lattice.columns);
             let rows = span(v, radius, lattice.rows);
             if columns.is_empty() || rows.is_empty() {
@@ -304,7 +323,8 @@ impl Model for Prospective {
     fn name(&self) -> String {
         format!(
             "prospective-{}m-{}w",
-            self.bandwidth_m, self.bandwidth_weeks
+            tenths(self.bandwidth_m),
+            tenths(self.bandwidth_weeks)
         )
     }
 

@@ -37,16 +37,16 @@ impl AutoCandidates {
 }
 
 /// The built-in candidates for an output cell of `cell_metres`: both naive baselines, Gaussian
-/// KDE at 1.5, 3 and 6 cells' bandwidth each without decay and with a 28-day half-life, and
+/// KDE at 0.5, 1.5 and 3 cells' bandwidth each without decay and with a 60-day half-life, and
 /// prospective hot-spotting at max(400 m, 2 cells) over 8 weeks.
 pub fn builtin_candidates(cell_metres: f64) -> Vec<Box<dyn Model>> {
     let mut models: Vec<Box<dyn Model>> = vec![
         Box::new(NaiveCounts::all_history()),
         Box::new(NaiveCounts::recent(RECENT_DAYS).expect("14 days is a valid look-back")),
     ];
-    for cells in [1.5, 3.0, 6.0] {
+    for cells in [0.5, 1.5, 3.0] {
         let bandwidth = (cells * cell_metres).clamp(1.0, 5000.0);
-        for half_life in [None, Some(28.0)] {
+        for half_life in [None, Some(60.0)] {
             models.push(Box::new(
                 Kde::new(bandwidth, Kernel::Gaussian, half_life).expect("bandwidth clamped"),
             ));
