@@ -94,7 +94,7 @@ fn span(centre: f64, radius: f64, count: usize) -> std::ops::Range<usize> {
 /// last `since_days` before the forecast period. The baselines every evaluation includes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NaiveCounts {
-    pub since_days: Option<f64>,
+    since_days: Option<f64>,
 }
 
 /// The recent-count baseline's look-back.
@@ -110,6 +110,10 @@ impl NaiveCounts {
         Ok(NaiveCounts {
             since_days: Some(check("naive look-back days", days, 1.0, 3650.0)?),
         })
+    }
+
+    pub fn since_days(&self) -> Option<f64> {
+        self.since_days
     }
 }
 
@@ -183,6 +187,17 @@ impl Kde {
         self.half_life_days
     }
 
+    /// How many cells each call touches on a lattice of `cell_metres` (π r², r the kernel's reach
+    /// in cells): scoring costs about this many additions per call, so a caller should refuse
+    /// settings where it is large (a 5 km Gaussian on 10 m cells touches 7 million).
+    pub fn cells_per_call(&self, cell_metres: f64) -> f64 {
+        let reach = match self.kernel {
+            Kernel::Gaussian => 3.0 * self.bandwidth_m,
+            Kernel::Quartic => self.bandwidth_m,
+        } / cell_metres;
+        std::f64::consts::PI * reach * reach
+    }
+
     /// The weight of a call `age_days` old: 1 without decay, 1/2 at one half-life.
     pub fn decay(&self, age_days: f64) -> f64 {
         self.half_life_days
@@ -237,7 +252,8 @@ impl Model for Kde {
             .filter(|e| usable(e))
             .map(|event| {
                 let [u, v] = frame.position(event.xy);
-                let key = (v.max(0.0) as u64) << 32 | u.max(0.0) as u64;
+                let key = (v.clamp(0.0, u32::MAX as f64) as u64) << 32
+                    | u.clamp(0.0, u32::MAX as f64) as u64;
                 (key, u, v, normaliser * self.decay(window.until - event.day))
             })
             .collect();
@@ -316,6 +332,13 @@ impl Prospective {
             bandwidth_m: check("prospective bandwidth (metres)", bandwidth_m, 1.0, 5000.0)?,
             bandwidth_weeks: check("prospective bandwidth (weeks)", bandwidth_weeks, 1.0, 520.0)?,
         })
+    }
+
+    /// How many cells each recent call touches on a lattice of `cell_metres` (see
+    /// `Kde::cells_per_call`).
+    pub fn cells_per_call(&self, cell_metres: f64) -> f64 {
+        let reach = self.bandwidth_m / cell_metres;
+        std::f64::consts::PI * reach * reach
     }
 }
 

@@ -297,6 +297,13 @@ fn constructors_refuse_unusable_parameters() {
     assert!(Combined::new(Vec::new()).is_err());
     assert!(Combined::new(vec![(Box::new(NaiveCounts::all_history()), -1.0)]).is_err());
     assert!(Combined::new(vec![(Box::new(NaiveCounts::all_history()), 0.0)]).is_err());
+    // The cost a caller can check before scoring: π (reach in cells)².
+    let gaussian = Kde::new(100.0, Kernel::Gaussian, None).unwrap();
+    assert!((gaussian.cells_per_call(100.0) - 9.0 * std::f64::consts::PI).abs() < 1e-9);
+    let quartic = Kde::new(200.0, Kernel::Quartic, None).unwrap();
+    assert!((quartic.cells_per_call(100.0) - 4.0 * std::f64::consts::PI).abs() < 1e-9);
+    let prospective = Prospective::new(400.0, 8.0).unwrap();
+    assert!((prospective.cells_per_call(50.0) - 64.0 * std::f64::consts::PI).abs() < 1e-9);
     let error = Kde::new(9000.0, Kernel::Gaussian, None).unwrap_err();
     assert!(error.to_string().contains("9000"), "{error}");
 }

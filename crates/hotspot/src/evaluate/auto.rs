@@ -84,6 +84,7 @@ pub struct ChosenMethod {
     pub mean_pai: Option<f64>,
 }
 
+#[derive(Debug)]
 pub struct AutoResult {
     pub chosen: ChosenMethod,
     /// Every single candidate, then the pairs tried, in the order tried.
