@@ -6,7 +6,7 @@
 mod common;
 
 use hotspot::evaluate::{
-    auto_forecast, evaluate, flag_cells, score_forecast, AutoCandidates, Evaluation,
+    auto_forecast, evaluate, flag_cells, score_forecast, AutoCandidates, AutoModel, Evaluation,
 };
 use hotspot::forecast::{Event, Model, Window};
 use hotspot::models::{Combined, Kde, Kernel, Prospective};
@@ -125,7 +125,7 @@ fn main() {
                 window,
                 lattice.spec,
                 budget,
-                AutoCandidates::standard(Vec::new()),
+                &AutoCandidates::standard(Vec::new()),
             )
             .expect("auto forecast")
         });
@@ -194,5 +194,20 @@ fn main() {
         evaluation.methods.len(),
         evaluation.flagged_cells
     );
+    print_evaluation(&evaluation);
+
+    // Auto as a method at a few origins: each one cross-validates on the calls before it.
+    let auto: Vec<Box<dyn Model>> = vec![Box::new(AutoModel {
+        area: area.clone(),
+        area_km2: budget,
+        candidates: AutoCandidates::standard(Vec::new()),
+    })];
+    let origins: Vec<f64> = (0..4)
+        .map(|week| common::civil_days(2015, 11, 2) + 7.0 * week as f64)
+        .collect();
+    let (evaluation, seconds) = timed(|| {
+        evaluate(&area, &events, &auto, &origins, 7.0, lattice.spec, budget).expect("evaluation")
+    });
+    println!("evaluation of auto at 4 weekly origins from 2015-11-02 in {seconds:.2} s");
     print_evaluation(&evaluation);
 }

@@ -6,7 +6,10 @@
 mod auto;
 mod segments;
 
-pub use auto::{auto_forecast, AutoCandidates, AutoResult, ChosenMethod, CvRow, AUTO_FOLDS};
+pub use auto::{
+    auto_forecast, builtin_candidates, AutoCandidates, AutoModel, AutoResult, ChosenMethod, CvRow,
+    AUTO_FOLDS,
+};
 pub use segments::{rank_segments, SegmentHotspot, SegmentSettings};
 
 use crate::forecast::{Event, Model, Window};

@@ -5,7 +5,7 @@ mod common;
 
 use hotspot::evaluate::{
     auto_forecast, evaluate, flag_cells, forecast_geojson, rank_segments, score_forecast,
-    AutoCandidates, EvaluateError, FlaggedCell, ForecastMeta, SegmentSettings,
+    AutoCandidates, AutoModel, EvaluateError, FlaggedCell, ForecastMeta, SegmentSettings,
 };
 use hotspot::forecast::{Event, Model, Window};
 use hotspot::lattice::{Lattice, LatticeSpec, StudyArea};
@@ -453,7 +453,7 @@ fn chicago_south_side_monthly_origins_and_auto_stay_within_bounds() {
         window,
         lattice.spec,
         1.0,
-        AutoCandidates::standard(Vec::new()),
+        &AutoCandidates::standard(Vec::new()),
     )
     .unwrap();
     assert_eq!(result.fold_origins.len(), 8);
@@ -492,7 +492,7 @@ fn auto_never_reads_past_the_end_of_training() {
             window,
             lattice.spec,
             0.25,
-            AutoCandidates {
+            &AutoCandidates {
                 extra: vec![Box::new(NaiveCounts::recent(30.0).unwrap())],
                 cell_multiples: vec![2],
                 folds: 4,
@@ -533,9 +533,49 @@ fn auto_never_reads_past_the_end_of_training() {
         },
         lattice.spec,
         0.25,
-        AutoCandidates::standard(Vec::new()),
+        &AutoCandidates::standard(Vec::new()),
     );
     assert!(matches!(short, Err(EvaluateError::Input(_))));
+}
+
+#[test]
+fn auto_is_evaluated_like_any_model_and_falls_back_to_counts_when_history_is_short() {
+    let (area, lattice, events) = synthetic_city();
+    let budget = 0.25;
+    let auto: Vec<Box<dyn Model>> = vec![Box::new(AutoModel {
+        area: area.clone(),
+        area_km2: budget,
+        candidates: AutoCandidates::standard(Vec::new()),
+    })];
+    // 10 days of history is less than two 7-day horizons: no fold, so all-history counts.
+    let origins = [16_010.0, 16_200.0];
+    let evaluation = evaluate(&area, &events, &auto, &origins, 7.0, lattice.spec, budget).unwrap();
+    assert_eq!(evaluation.methods[2].method, "auto");
+    assert_eq!(evaluation.rows[2].score, evaluation.rows[0].score);
+    // At the second origin it is exactly the auto forecast trained up to that origin.
+    let window = Window {
+        train_from: events[0].day.floor(),
+        until: 16_200.0,
+        horizon_days: 7.0,
+    };
+    let direct = auto_forecast(
+        &area,
+        &events,
+        window,
+        lattice.spec,
+        budget,
+        &AutoCandidates::standard(Vec::new()),
+    )
+    .unwrap();
+    let flagged = flag_cells(&lattice, &direct.scores, budget).unwrap();
+    let period: Vec<Event> = events
+        .iter()
+        .filter(|e| e.day >= 16_200.0 && e.day < 16_207.0)
+        .copied()
+        .collect();
+    let expected = score_forecast(&lattice, &area, &flagged, &period);
+    assert_eq!(evaluation.rows[5].score, expected);
+    assert!(expected.pai.unwrap() > 5.0, "{expected:?}");
 }
 
 #[test]

@@ -232,7 +232,7 @@ pub fn auto_forecast(
     window: Window,
     spec: LatticeSpec,
     area_km2: f64,
-    candidates: AutoCandidates,
+    candidates: &AutoCandidates,
 ) -> Result<AutoResult, EvaluateError> {
     check("horizon (days)", window.horizon_days, 0.01, 3660.0)?;
     check("train_until (local day)", window.until, -1e6, 1e6)?;
@@ -245,10 +245,14 @@ pub fn auto_forecast(
     check("area budget (km²)", area_km2, 0.0, 1e7)?;
     check("cross-validation folds", candidates.folds as f64, 1.0, 52.0)?;
     let lattice = Lattice::new(area, spec)?;
-    let mut models = builtin_candidates(spec.cell_metres);
-    models.extend(candidates.extra);
+    let builtin = builtin_candidates(spec.cell_metres);
+    let models: Vec<&dyn Model> = builtin
+        .iter()
+        .chain(&candidates.extra)
+        .map(|model| model.as_ref())
+        .collect();
     let mut multiples = vec![1];
-    for multiple in candidates.cell_multiples {
+    for &multiple in &candidates.cell_multiples {
         check("cell size multiple", multiple as f64, 1.0, 16.0)?;
         if !multiples.contains(&multiple) {
             multiples.push(multiple);
@@ -334,7 +338,7 @@ pub fn auto_forecast(
     for (model_index, model) in models.iter().enumerate() {
         for (working_index, working) in workings.iter().enumerate() {
             let row = context.row(model.name(), working.cell_metres(&lattice), |fold_window| {
-                working.scores(model.as_ref(), &lattice, context.events(), fold_window)
+                working.scores(*model, &lattice, context.events(), fold_window)
             });
             singles.push((model_index, working_index));
             cv_table.push(row);
@@ -362,13 +366,13 @@ pub fn auto_forecast(
             .map(|fold| {
                 (
                     workings[first_working].scores(
-                        models[first_model].as_ref(),
+                        models[first_model],
                         &lattice,
                         sorted,
                         fold.window,
                     ),
                     workings[second_working].scores(
-                        models[second_model].as_ref(),
+                        models[second_model],
                         &lattice,
                         sorted,
                         fold.window,
@@ -406,8 +410,7 @@ pub fn auto_forecast(
     let mut components = Vec::new();
     for (single, weight) in &chosen {
         let (model_index, working_index) = singles[*single];
-        let part =
-            workings[working_index].scores(models[model_index].as_ref(), &lattice, sorted, window);
+        let part = workings[working_index].scores(models[model_index], &lattice, sorted, window);
         for (sum, score) in scores.iter_mut().zip(&part) {
             *sum += weight * score;
         }
@@ -437,4 +440,34 @@ pub fn auto_forecast(
         lattice,
         fold_origins,
     })
+}
+
+/// `auto_forecast` as a `Model`, so rolling evaluation can score it like any other: at each
+/// origin it cross-validates on the events before that origin only. Its study area must be the
+/// one the evaluation's lattice is laid over. When the training period is too short for one
+/// fold it falls back to the all-history counts.
+pub struct AutoModel {
+    pub area: StudyArea,
+    pub area_km2: f64,
+    pub candidates: AutoCandidates,
+}
+
+impl Model for AutoModel {
+    fn name(&self) -> String {
+        "auto".to_string()
+    }
+
+    fn score(&self, lattice: &Lattice, events: &[Event], window: Window) -> Vec<f64> {
+        match auto_forecast(
+            &self.area,
+            events,
+            window,
+            lattice.spec,
+            self.area_km2,
+            &self.candidates,
+        ) {
+            Ok(result) if result.lattice.len() == lattice.len() => result.scores,
+            _ => NaiveCounts::all_history().score(lattice, events, window),
+        }
+    }
 }
