@@ -90,11 +90,13 @@ fn span(centre: f64, radius: f64, count: usize) -> std::ops::Range<usize> {
     }
 }
 
-/// Counts of past calls per cell: over the whole training period (`since_days: None`) or the
-/// last `since_days` before the forecast period. The baselines every evaluation includes.
+/// Counts of past calls per cell: over the whole training period or the last `since_days`
+/// before the forecast period (the baselines every evaluation includes), or every call weighted
+/// 2^(-age / half-life) (a kernel of zero width, for auto to try).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NaiveCounts {
     since_days: Option<f64>,
+    half_life_days: Option<f64>,
 }
 
 /// The recent-count baseline's look-back.
@@ -102,26 +104,49 @@ pub const RECENT_DAYS: f64 = 14.0;
 
 impl NaiveCounts {
     pub fn all_history() -> NaiveCounts {
-        NaiveCounts { since_days: None }
+        NaiveCounts {
+            since_days: None,
+            half_life_days: None,
+        }
     }
 
     /// Counts over the last `days` (1..=3650) before the forecast period.
     pub fn recent(days: f64) -> Result<NaiveCounts, ModelError> {
         Ok(NaiveCounts {
             since_days: Some(check("naive look-back days", days, 1.0, 3650.0)?),
+            half_life_days: None,
+        })
+    }
+
+    /// Counts over the whole training period, a call `half_life_days` (0.1..=36500) older
+    /// weighing half as much.
+    pub fn decayed(half_life_days: f64) -> Result<NaiveCounts, ModelError> {
+        Ok(NaiveCounts {
+            since_days: None,
+            half_life_days: Some(check(
+                "naive half-life (days)",
+                half_life_days,
+                0.1,
+                36_500.0,
+            )?),
         })
     }
 
     pub fn since_days(&self) -> Option<f64> {
         self.since_days
     }
+
+    pub fn half_life_days(&self) -> Option<f64> {
+        self.half_life_days
+    }
 }
 
 impl Model for NaiveCounts {
     fn name(&self) -> String {
-        match self.since_days {
-            None => "naive".to_string(),
-            Some(days) => format!("naive-{days}d"),
+        match (self.since_days, self.half_life_days) {
+            (Some(days), _) => format!("naive-{}d", tenths(days)),
+            (None, Some(half_life)) => format!("naive-halflife-{}d", tenths(half_life)),
+            (None, None) => "naive".to_string(),
         }
     }
 
@@ -136,7 +161,9 @@ impl Model for NaiveCounts {
         let mut counts = vec![0.0; lattice.len()];
         for event in training_events(events, window).iter().filter(|e| usable(e)) {
             if let Some(cell) = lattice.cell_of_xy(event.xy) {
-                counts[cell] += 1.0;
+                counts[cell] += self.half_life_days.map_or(1.0, |half_life| {
+                    (-(window.until - event.day) / half_life).exp2()
+                });
             }
         }
         counts

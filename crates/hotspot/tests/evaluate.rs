@@ -516,9 +516,9 @@ fn auto_never_reads_past_the_end_of_training() {
         honest.fold_origins,
         vec![16_243.0, 16_236.0, 16_229.0, 16_222.0]
     );
-    // 9 built-in models (2 naive, 6 KDE, 1 prospective) + 1 extra, at 100 m and 200 m, then the
-    // best pair at 3 weights.
-    assert_eq!(honest.cv_table.len(), 10 * 2 + 3);
+    // 10 built-in models (3 naive, 6 KDE, 1 prospective) + 1 extra, at 100 m and 200 m, then the
+    // best pair at 5 weights.
+    assert_eq!(honest.cv_table.len(), 11 * 2 + 5);
     assert!(honest.cv_table.iter().any(|row| row.cell_metres == 200.0));
     assert!(honest.chosen.description.starts_with("auto: "));
     // On a persistent pattern the pick is not the 14-day counts.

@@ -40,6 +40,7 @@ fn all_models() -> Vec<Box<dyn Model>> {
     vec![
         Box::new(NaiveCounts::all_history()),
         Box::new(NaiveCounts::recent(14.0).unwrap()),
+        Box::new(NaiveCounts::decayed(60.0).unwrap()),
         Box::new(Kde::new(150.0, Kernel::Gaussian, None).unwrap()),
         Box::new(Kde::new(250.0, Kernel::Quartic, Some(30.0)).unwrap()),
         Box::new(Prospective::new(300.0, 8.0).unwrap()),
@@ -252,6 +253,8 @@ fn models_read_only_the_training_window() {
         xy: lattice.centre_xy(cell),
         day: UNTIL - 15.0,
     }];
+    let decayed = NaiveCounts::decayed(30.0).unwrap();
+    assert!((decayed.score(&lattice, &old, window())[cell] - 0.5f64.powf(0.5)).abs() < 1e-12);
     let recent = NaiveCounts::recent(14.0).unwrap();
     assert_eq!(recent.score(&lattice, &old, window())[cell], 0.0);
     assert_eq!(
@@ -294,6 +297,7 @@ fn constructors_refuse_unusable_parameters() {
     assert!(Prospective::new(0.0, 8.0).is_err());
     assert!(Prospective::new(400.0, f64::NAN).is_err());
     assert!(NaiveCounts::recent(0.0).is_err());
+    assert!(NaiveCounts::decayed(f64::NAN).is_err());
     assert!(Combined::new(Vec::new()).is_err());
     assert!(Combined::new(vec![(Box::new(NaiveCounts::all_history()), -1.0)]).is_err());
     assert!(Combined::new(vec![(Box::new(NaiveCounts::all_history()), 0.0)]).is_err());

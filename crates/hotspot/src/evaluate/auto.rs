@@ -36,13 +36,15 @@ impl AutoCandidates {
     }
 }
 
-/// The built-in candidates for an output cell of `cell_metres`: both naive baselines, Gaussian
+/// The built-in candidates for an output cell of `cell_metres`: both naive baselines, counts with
+/// a 90-day half-life, Gaussian
 /// KDE at 0.5, 1.5 and 3 cells' bandwidth each without decay and with a 60-day half-life, and
 /// prospective hot-spotting at max(400 m, 2 cells) over 8 weeks.
 pub fn builtin_candidates(cell_metres: f64) -> Vec<Box<dyn Model>> {
     let mut models: Vec<Box<dyn Model>> = vec![
         Box::new(NaiveCounts::all_history()),
         Box::new(NaiveCounts::recent(RECENT_DAYS).expect("14 days is a valid look-back")),
+        Box::new(NaiveCounts::decayed(90.0).expect("90 days is a valid half-life")),
     ];
     for cells in [0.5, 1.5, 3.0] {
         let bandwidth = (cells * cell_metres).clamp(1.0, 5000.0);
@@ -218,7 +220,7 @@ fn better(a: &CvRow, b: &CvRow) -> bool {
 }
 
 /// Weights of the first model of a pair tried (the second gets 1 − w); 0 and 1 are the singles.
-const PAIR_WEIGHTS: [f64; 3] = [0.25, 0.5, 0.75];
+const PAIR_WEIGHTS: [f64; 5] = [0.1, 0.25, 0.5, 0.75, 0.9];
 
 /// Cross-validates every candidate (built-in and `candidates.extra`, at each working cell size)
 /// on the last `candidates.folds` periods of `window.horizon_days` before `window.until`, each
