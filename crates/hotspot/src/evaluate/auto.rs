@@ -219,8 +219,14 @@ fn better(a: &CvRow, b: &CvRow) -> bool {
     ka.0 > kb.0 || (ka.0 == kb.0 && ka.1 > kb.1)
 }
 
-/// Weights of the first model of a pair tried (the second gets 1 − w); 0 and 1 are the singles.
-const PAIR_WEIGHTS: [f64; 5] = [0.1, 0.25, 0.5, 0.75, 0.9];
+/// Weights of the two models of a pair tried (summing to 1; 0 and 1 are the singles).
+const PAIR_WEIGHTS: [(f64, f64); 5] = [
+    (0.1, 0.9),
+    (0.25, 0.75),
+    (0.5, 0.5),
+    (0.75, 0.25),
+    (0.9, 0.1),
+];
 
 /// Cross-validates every candidate (built-in and `candidates.extra`, at each working cell size)
 /// on the last `candidates.folds` periods of `window.horizon_days` before `window.until`, each
@@ -382,13 +388,13 @@ pub fn auto_forecast(
                 )
             })
             .collect();
-        for weight in PAIR_WEIGHTS {
+        for (weight, other_weight) in PAIR_WEIGHTS {
             let mut fold_index = 0;
             let name = format!(
                 "{weight}×{}@{}m + {}×{}@{}m",
                 cv_table[best].method,
                 cv_table[best].cell_metres,
-                1.0 - weight,
+                other_weight,
                 cv_table[second].method,
                 cv_table[second].cell_metres
             );
@@ -397,11 +403,11 @@ pub fn auto_forecast(
                 fold_index += 1;
                 a.iter()
                     .zip(b)
-                    .map(|(a, b)| weight * a + (1.0 - weight) * b)
+                    .map(|(a, b)| weight * a + other_weight * b)
                     .collect()
             });
             if better(&row, &chosen_row) {
-                chosen = vec![(best, weight), (second, 1.0 - weight)];
+                chosen = vec![(best, weight), (second, other_weight)];
                 chosen_row = row.clone();
             }
             cv_table.push(row);
