@@ -2,13 +2,16 @@
 //! live here; the work is done by the library crates.
 
 mod bench;
+mod calls_input;
 mod city;
 mod cover;
 mod demo;
+mod hotspots;
 mod roads;
 mod serve;
 mod simulate;
 mod site;
+mod streets;
 
 use clap::{Parser, Subcommand};
 
@@ -51,6 +54,10 @@ enum Command {
     /// Response simulation: replay or generate calls against a deployment, with dispatch's own
     /// rules; call-to-arrival, queues, utilisation, comparisons and an HTML report.
     Simulate(simulate::SimulateArgs),
+    /// Hotspot forecasts (研判): where calls will come in the coming days, on a lattice within an
+    /// area budget and along street blocks, with --evaluate scoring every method (PAI, PEI*)
+    /// against the naive baselines.
+    Hotspots(hotspots::HotspotsArgs),
 }
 
 fn main() {
@@ -67,6 +74,7 @@ fn main() {
         Command::Site(args) => site::run(args),
         Command::Cover(args) => cover::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Hotspots(args) => hotspots::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {}", one_line(&error));

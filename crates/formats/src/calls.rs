@@ -991,7 +991,7 @@ their own name; 'priority=' leaves one out. \
 Times: RFC 3339, YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS], YYYY年MM月DD日 HH:MM[:SS], \
 M/D/YY H:MM, M/D/YYYY h:mm:ss AM/PM, or a date alone. Slash dates are read MONTH FIRST (US); \
 give --time-format '%d/%m/%Y %H:%M' for day-first dates. Times without offset are local time of \
---time-zone (IANA name or +HH:MM); a repeated hour (clocks back) is the earlier one, a skipped \
+--timezone (IANA name such as Asia/Shanghai, or +HH:MM); a repeated hour (clocks back) is the earlier one, a skipped \
 hour (clocks forward) is read as if the clock had not moved yet. \
 Coordinates: --crs wgs84|gcj02|bd09; (0, 0) counts as no location.";
 

@@ -77,6 +77,123 @@ pub fn read_point_features(path: &Path) -> Result<Vec<NamedPoint>, FormatError> 
     Ok(points)
 }
 
+/// The most corners one polygon file may hold: bounds the work a hostile file can cause.
+pub const MAX_POLYGON_CORNERS: usize = 2_000_000;
+
+/// Reads every Polygon and MultiPolygon of a GeoJSON file (a FeatureCollection, a Feature or a
+/// bare geometry) as polygons, each a list of rings, outer ring first. Rings must close and have
+/// at least four corners; a feature that is not a polygon is named with its number.
+pub fn read_polygons(path: &Path) -> Result<Vec<Vec<Vec<LonLat>>>, FormatError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FormatError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    let document: Value = serde_json::from_str(&text).map_err(|e| {
+        FormatError::invalid(
+            path,
+            e.line() as u64,
+            e.column() as u64,
+            format!("not JSON: {e}"),
+        )
+    })?;
+    let geometries: Vec<(String, &Value)> = match document.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => document
+            .get("features")
+            .and_then(Value::as_array)
+            .map(|features| {
+                features
+                    .iter()
+                    .enumerate()
+                    .map(|(index, feature)| {
+                        (format!("feature {index}"), feature.get("geometry").unwrap_or(&Value::Null))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Some("Feature") => vec![(
+            "the feature".to_string(),
+            document.get("geometry").unwrap_or(&Value::Null),
+        )],
+        Some(_) => vec![("the geometry".to_string(), &document)],
+        None => {
+            return Err(FormatError::invalid(
+                path,
+                1,
+                0,
+                "not GeoJSON: no 'type' member (FeatureCollection, Feature, Polygon or MultiPolygon)",
+            ))
+        }
+    };
+    let mut polygons = Vec::new();
+    let mut corners = 0usize;
+    for (name, geometry) in geometries {
+        let problem =
+            |message: String| FormatError::invalid(path, 0, 0, format!("{name}: {message}"));
+        let coordinates = geometry.get("coordinates");
+        let shapes: Vec<&Value> = match geometry.get("type").and_then(Value::as_str) {
+            Some("Polygon") => coordinates.into_iter().collect(),
+            Some("MultiPolygon") => coordinates
+                .and_then(Value::as_array)
+                .map(|many| many.iter().collect())
+                .unwrap_or_default(),
+            other => {
+                return Err(problem(format!(
+                    "is a {}, not a Polygon or MultiPolygon",
+                    other.unwrap_or("geometry of no type")
+                )))
+            }
+        };
+        for shape in shapes {
+            let rings = shape
+                .as_array()
+                .filter(|rings| !rings.is_empty())
+                .ok_or_else(|| problem("a polygon has no rings".into()))?;
+            let mut polygon = Vec::with_capacity(rings.len());
+            for (ring_index, ring) in rings.iter().enumerate() {
+                let points = ring
+                    .as_array()
+                    .ok_or_else(|| problem(format!("ring {ring_index} is not a list of positions")))?;
+                corners += points.len();
+                if corners > MAX_POLYGON_CORNERS {
+                    return Err(problem(format!(
+                        "the file has more than {MAX_POLYGON_CORNERS} corners; simplify the polygons"
+                    )));
+                }
+                let mut ring_points = Vec::with_capacity(points.len());
+                for point in points {
+                    let pair = point
+                        .as_array()
+                        .filter(|pair| pair.len() >= 2)
+                        .and_then(|pair| Some((pair[0].as_f64()?, pair[1].as_f64()?)))
+                        .ok_or_else(|| {
+                            problem(format!("ring {ring_index} has a position that is not [lon, lat]"))
+                        })?;
+                    ring_points.push(
+                        LonLat::new(pair.0, pair.1)
+                            .map_err(|e| problem(format!("ring {ring_index}: {e}")))?,
+                    );
+                }
+                if ring_points.len() < 4 || ring_points.first() != ring_points.last() {
+                    return Err(problem(format!(
+                        "ring {ring_index} is not closed (at least four positions, the last equal to the first)"
+                    )));
+                }
+                polygon.push(ring_points);
+            }
+            polygons.push(polygon);
+        }
+    }
+    if polygons.is_empty() {
+        return Err(FormatError::invalid(
+            path,
+            1,
+            0,
+            "holds no Polygon or MultiPolygon",
+        ));
+    }
+    Ok(polygons)
+}
+
 pub fn position(point: LonLat) -> Value {
     json!([round7(point.lon), round7(point.lat)])
 }

@@ -3,6 +3,7 @@
 //!
 //! Invariant: every travel time here is a road time; straight-line distance only prunes.
 
+pub mod blocks;
 pub mod ch;
 pub mod dijkstra;
 pub mod graph;
@@ -15,6 +16,7 @@ pub mod reach;
 pub mod scc;
 pub mod snap;
 
+pub use blocks::{street_blocks, StreetBlock, StreetBlocks};
 pub use graph::{millis_to_seconds, Millis, ProfileGraph, Road};
 pub use import::{
     build_network, build_profile, import_pbf, read_osm, ImportError, ImportStage, OsmRoads,

@@ -382,3 +382,44 @@ fn isochrones_hold_every_reached_node_and_nothing_beyond_one_edge() {
         }
     }
 }
+
+#[test]
+fn street_blocks_cover_every_segment_once_and_break_only_at_junctions() {
+    let graph = fixtures::heidelberg_graph(Profile::Car);
+    let blocks = roadnet::street_blocks(graph);
+    let mut neighbours: Vec<std::collections::BTreeSet<u32>> =
+        vec![Default::default(); graph.node_count()];
+    let mut segment_meters = std::collections::HashMap::new();
+    for node in 0..graph.node_count() as u32 {
+        for edge in graph.out_edges(node) {
+            let head = graph.edge_head(edge);
+            if head != node {
+                neighbours[node as usize].insert(head);
+                neighbours[head as usize].insert(node);
+                segment_meters
+                    .entry((node.min(head), node.max(head)))
+                    .or_insert(graph.edge_meters(edge).0);
+            }
+        }
+    }
+    assert_eq!(blocks.block_of_segment.len(), segment_meters.len());
+    let mut seen = std::collections::HashSet::new();
+    for (index, block) in blocks.blocks.iter().enumerate() {
+        assert!(block.nodes.len() >= 2);
+        for pair in block.nodes.windows(2) {
+            let key = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+            assert!(seen.insert(key), "segment {key:?} in two blocks");
+            assert_eq!(blocks.block_of(pair[1], pair[0]), Some(index));
+        }
+        for inner in &block.nodes[1..block.nodes.len() - 1] {
+            assert_eq!(neighbours[*inner as usize].len(), 2, "a block runs through a junction");
+        }
+    }
+    // Blocks are much fewer than segments: bends are merged.
+    assert!(
+        blocks.blocks.len() * 2 < segment_meters.len(),
+        "{} blocks for {} segments",
+        blocks.blocks.len(),
+        segment_meters.len()
+    );
+}
