@@ -94,12 +94,13 @@ pub enum TaxonomyError {
         line: usize,
         message: String,
     },
-    #[error("{file}:{line}: the code `{code}` is used twice (first at line {first_line}); every category, type and group needs its own code")]
+    #[error("{file}:{line}: the code `{code}` is used twice (first at {first}); every category, type and group needs its own code")]
     DuplicateCode {
         file: String,
         line: usize,
         code: String,
-        first_line: usize,
+        /// `file:line` of the first use.
+        first: String,
     },
     #[error("{file}:{line}: group `{group}` names `{member}`, which is no type or category of this taxonomy{}", suggestion(.nearest))]
     UnknownGroupMember {
@@ -670,9 +671,9 @@ struct Builder {
     categories: Vec<Category>,
     types: Vec<CaseType>,
     groups: Vec<Group>,
-    /// Code → (what it names, line of its definition).
-    codes: HashMap<String, (Target, usize)>,
-    group_lines: HashMap<String, usize>,
+    /// Code → (what it names, `file:line` of its definition).
+    codes: HashMap<String, (Target, String)>,
+    group_lines: HashMap<String, String>,
 }
 
 impl Builder {
@@ -684,25 +685,26 @@ impl Builder {
         file: &str,
     ) -> Result<(), TaxonomyError> {
         let line = line_at(text, code.span().start);
-        let first_line = self
+        let first = self
             .codes
             .get(code.get_ref())
-            .map(|(_, line)| *line)
-            .or_else(|| self.group_lines.get(code.get_ref()).copied());
-        if let Some(first_line) = first_line {
+            .map(|(_, place)| place.clone())
+            .or_else(|| self.group_lines.get(code.get_ref()).cloned());
+        if let Some(first) = first {
             return Err(TaxonomyError::DuplicateCode {
                 file: file.to_string(),
                 line,
                 code: code.get_ref().clone(),
-                first_line,
+                first,
             });
         }
+        let place = format!("{file}:{line}");
         match target {
             Some(target) => {
-                self.codes.insert(code.get_ref().clone(), (target, line));
+                self.codes.insert(code.get_ref().clone(), (target, place));
             }
             None => {
-                self.group_lines.insert(code.get_ref().clone(), line);
+                self.group_lines.insert(code.get_ref().clone(), place);
             }
         }
         Ok(())
