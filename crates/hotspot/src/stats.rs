@@ -328,7 +328,8 @@ pub enum GroupBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
-    /// 环比: the period of the same length just before.
+    /// 环比: the period of the same length just before: as many whole months when the window
+    /// is whole calendar months (March compares with February), else as many days.
     Previous,
     /// 同比: the same calendar window a year earlier. The start keeps its month and day (29
     /// February becomes 28 February); an end on the last day of a month ends on that month's
@@ -423,6 +424,13 @@ impl Window {
     /// The window a comparison looks at.
     pub fn earlier(&self, compare: Compare) -> Window {
         match compare {
+            Compare::Previous if self.from.ymd().2 == 1 && self.to.is_last_of_month() => {
+                let months = month_index(self.to) - month_index(self.from) + 1;
+                let first = month_index(self.from) - months;
+                let (year, month) = (first.div_euclid(12), first.rem_euclid(12) + 1);
+                let from = Timestamp::from_civil(year, month, 1, 0, 0, 0).0 / MILLIS_PER_DAY;
+                Window::new(LocalDate(from), LocalDate(self.from.0 - 1))
+            }
             Compare::Previous => Window::new(
                 LocalDate(self.from.0 - self.days),
                 LocalDate(self.from.0 - 1),
@@ -461,7 +469,9 @@ pub struct StatsRow {
     /// Of the window's calls that this grouping can place (hour rows: those with a time of day).
     pub share: f64,
     pub per_day: f64,
-    /// The comparison window's calls for the same key (same month or day, shifted).
+    /// The comparison window's calls for the same key. Month and day rows take the matching
+    /// period of the comparison window (a year earlier, or shifted by the window's length; under
+    /// 同比 a 29 February counts with 28 February).
     pub previous: Option<u64>,
     /// (calls − previous) / previous; `None` without a comparison or when previous is 0.
     pub change: Option<f64>,
@@ -556,7 +566,8 @@ struct Rows {
     first_period: i64,
     /// Map a comparison call's date into the current window's frame.
     compare: Option<Compare>,
-    window_days: i64,
+    /// Days from the comparison window's start to the window's (day rows under 环比).
+    previous_shift_days: i64,
     /// Group grouping: for each type and each category (no type), its groups.
     groups_of_type: Vec<Vec<usize>>,
     groups_of_category: Vec<Vec<usize>>,
@@ -581,7 +592,8 @@ impl Rows {
             area_rows: Vec::new(),
             first_period: 0,
             compare,
-            window_days: window.days,
+            previous_shift_days: compare
+                .map_or(0, |compare| window.from.0 - window.earlier(compare).from.0),
             groups_of_type: Vec::new(),
             groups_of_category: Vec::new(),
         };
@@ -778,7 +790,7 @@ impl Rows {
                 let period = match (earlier, self.compare) {
                     (false, _) | (true, None) => date.0,
                     (true, Some(Compare::Year)) => date.year_later().0,
-                    (true, Some(Compare::Previous)) => date.0 + self.window_days,
+                    (true, Some(Compare::Previous)) => date.0 + self.previous_shift_days,
                 };
                 self.push_period(period, out);
             }
