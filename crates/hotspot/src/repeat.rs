@@ -16,7 +16,7 @@
 use crate::stats::{CallSet, LocalDate, StatsError};
 use measure::{LocalProjection, LonLat, Meters, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The largest radius a query may use.
 pub const MAX_RADIUS: Meters = Meters(1000.0);
@@ -95,15 +95,23 @@ pub struct RepeatPlace {
 /// An address as repeat matching compares it: full-width forms made half-width, every
 /// whitespace removed, lower case.
 pub fn normalise_address(address: &str) -> String {
-    address
-        .chars()
-        .filter_map(|character| match character {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(character as u32 - 0xFEE0),
-            character if character.is_whitespace() => None,
-            character => Some(character),
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut normalised = String::with_capacity(address.len());
+    for character in address.chars() {
+        let character = match character {
+            '\u{FF01}'..='\u{FF5E}' => {
+                char::from_u32(character as u32 - 0xFEE0).unwrap_or(character)
+            }
+            character => character,
+        };
+        if character.is_ascii() {
+            if !character.is_ascii_whitespace() {
+                normalised.push(character.to_ascii_lowercase());
+            }
+        } else if !character.is_whitespace() {
+            normalised.extend(character.to_lowercase());
+        }
+    }
+    normalised
 }
 
 impl RepeatQuery {
@@ -131,6 +139,7 @@ impl RepeatQuery {
 
 struct Unit {
     calls: Vec<usize>,
+    has_address: bool,
     centre: [f64; 2],
     latest: Timestamp,
 }
@@ -170,11 +179,13 @@ pub fn repeat_places(set: &CallSet, query: &RepeatQuery) -> Result<Vec<RepeatPla
             Some(address) if !address.is_empty() => UnitKey::Address(address),
             _ => UnitKey::Point(call.location.lon.to_bits(), call.location.lat.to_bits()),
         };
+        let has_address = matches!(key, UnitKey::Address(_));
         let next = units.len();
         let unit = *unit_of_key.entry(key).or_insert(next);
         if unit == next {
             units.push(Unit {
                 calls: Vec::new(),
+                has_address,
                 centre: [0.0, 0.0],
                 latest: call.at,
             });
@@ -204,8 +215,20 @@ pub fn repeat_places(set: &CallSet, query: &RepeatQuery) -> Result<Vec<RepeatPla
             }
             calls.sort_by_key(|&index| (set.calls[index].at, index));
             let (peak_calls, peak_from) = peak(set, &calls, query.within_days);
-            (peak_calls >= query.min_calls)
-                .then(|| describe(set, &projection, &xy, calls, peak_calls, peak_from))
+            let distinct_addresses = members
+                .iter()
+                .filter(|&&unit| units[unit].has_address)
+                .count();
+            (peak_calls >= query.min_calls).then(|| {
+                describe(
+                    set,
+                    &projection,
+                    &xy,
+                    calls,
+                    (peak_calls, peak_from),
+                    distinct_addresses,
+                )
+            })
         })
         .collect();
     result.sort_by(|a, b| {
@@ -321,21 +344,19 @@ fn describe(
     projection: &LocalProjection,
     xy: &[[f64; 2]],
     calls: Vec<usize>,
-    peak_calls: usize,
-    peak_from: LocalDate,
+    (peak_calls, peak_from): (usize, LocalDate),
+    distinct_addresses: usize,
 ) -> RepeatPlace {
     let n = calls.len() as f64;
     let sum = calls.iter().fold([0.0, 0.0], |sum, index| {
         [sum[0] + xy[*index][0], sum[1] + xy[*index][1]]
     });
     let mut addresses: HashMap<&str, usize> = HashMap::new();
-    let mut normalised: HashSet<String> = HashSet::new();
     let mut types: HashMap<(u16, Option<u16>), usize> = HashMap::new();
     for &index in &calls {
         if let Some(address) = set.calls[index].address.as_deref().map(str::trim) {
             if !address.is_empty() {
                 *addresses.entry(address).or_insert(0) += 1;
-                normalised.insert(normalise_address(address));
             }
         }
         let classification = set.classifications[index];
@@ -379,7 +400,7 @@ fn describe(
         last: set.calls[calls[calls.len() - 1]].at,
         centre: projection.to_lonlat([sum[0] / n, sum[1] / n]),
         address,
-        distinct_addresses: normalised.len(),
+        distinct_addresses,
         top_types,
         peak_calls,
         peak_from,
