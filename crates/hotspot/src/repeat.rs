@@ -148,8 +148,8 @@ struct Unit {
 pub fn repeat_places(set: &CallSet, query: &RepeatQuery) -> Result<Vec<RepeatPlace>, RepeatError> {
     query.check()?;
     let (first, last) = set.date_range().ok_or(StatsError::NoCalls)?;
-    let from = query.from.unwrap_or(first);
-    let to = query.to.unwrap_or(last);
+    let from = query.from.unwrap_or(first).checked()?;
+    let to = query.to.unwrap_or(last).checked()?;
     if from > to {
         return Err(StatsError::ReversedWindow { from, to }.into());
     }

@@ -10,6 +10,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
+/// 0001-01-01 and 9999-12-31 as days since 1970-01-01.
+const FIRST_DAY: i64 = -719_162;
+const LAST_DAY: i64 = 2_932_896;
+/// The widest UTC offset of any time zone, 18 hours.
+const MAX_OFFSET_MINUTES: i32 = 18 * 60;
 
 /// The longest window a query may ask for, in days (a century).
 pub const MAX_WINDOW_DAYS: i64 = 36_525;
@@ -51,10 +56,7 @@ impl LocalDate {
             text: text.to_string(),
         };
         if let Ok(days) = text.parse::<i64>() {
-            if !(-719_162..=2_932_896).contains(&days) {
-                return Err(bad());
-            }
-            return Ok(LocalDate(days));
+            return LocalDate(days).checked().map_err(|_| bad());
         }
         let parts: Vec<&str> = text.split('-').collect();
         if parts.len() != 3 || parts[0].len() != 4 {
@@ -63,6 +65,17 @@ impl LocalDate {
         let number = |part: &str| part.parse::<i64>().map_err(|_| bad());
         LocalDate::from_ymd(number(parts[0])?, number(parts[1])?, number(parts[2])?)
             .map_err(|_| bad())
+    }
+
+    /// The date itself when it lies in years 1..=9999, the range every figure works in.
+    pub fn checked(self) -> Result<LocalDate, StatsError> {
+        if (FIRST_DAY..=LAST_DAY).contains(&self.0) {
+            Ok(self)
+        } else {
+            Err(StatsError::BadDate {
+                text: format!("day {}", self.0),
+            })
+        }
     }
 
     /// ISO weekday: 1 = Monday .. 7 = Sunday (1970-01-01 was a Thursday).
@@ -189,6 +202,8 @@ pub enum StatsError {
         category: u16,
         case_type: Option<u16>,
     },
+    #[error("call {index}: {reason}; fix or drop that row")]
+    InvalidCall { index: usize, reason: String },
     #[error("there are no calls to count")]
     NoCalls,
     #[error("no call falls in {from} to {to}; the calls run from {first} to {last}")]
@@ -270,12 +285,43 @@ impl<'a> CallSet<'a> {
                 });
             }
         }
+        let mut local_days = Vec::with_capacity(calls.len());
+        for (index, call) in calls.iter().enumerate() {
+            if call.utc_offset_minutes.abs() > MAX_OFFSET_MINUTES {
+                return Err(StatsError::InvalidCall {
+                    index,
+                    reason: format!(
+                        "UTC offset {} minutes is beyond ±{MAX_OFFSET_MINUTES}",
+                        call.utc_offset_minutes
+                    ),
+                });
+            }
+            let day = call
+                .at
+                .0
+                .checked_add(i64::from(call.utc_offset_minutes) * 60_000)
+                .map(|local| local.div_euclid(MILLIS_PER_DAY))
+                .filter(|day| (FIRST_DAY..=LAST_DAY).contains(day));
+            let valid_times = [call.dispatched, call.arrived]
+                .iter()
+                .flatten()
+                .all(|time| (FIRST_DAY..=LAST_DAY).contains(&time.0.div_euclid(MILLIS_PER_DAY)));
+            match day {
+                Some(day) if valid_times => local_days.push(day),
+                _ => {
+                    return Err(StatsError::InvalidCall {
+                        index,
+                        reason: "a time lies outside the years 1 to 9999".to_string(),
+                    })
+                }
+            }
+        }
         Ok(CallSet {
             calls,
             classifications,
             areas,
             taxonomy,
-            local_days: calls.iter().map(CallRecord::local_day).collect(),
+            local_days,
         })
     }
 
@@ -516,8 +562,8 @@ fn resolve(
     compare: Option<Compare>,
 ) -> Result<ResolvedWindows, StatsError> {
     let (first, last) = set.date_range().ok_or(StatsError::NoCalls)?;
-    let from = from.unwrap_or(first);
-    let to = to.unwrap_or(last);
+    let from = from.unwrap_or(first).checked()?;
+    let to = to.unwrap_or(last).checked()?;
     if from > to {
         return Err(StatsError::ReversedWindow { from, to });
     }
@@ -951,6 +997,7 @@ pub fn days_since_last(
     as_of: LocalDate,
     level: Option<AreaLevel>,
 ) -> Result<Vec<SinceLast>, StatsError> {
+    as_of.checked()?;
     let areas = match level {
         Some(level) => Some(set.areas_for(level)?),
         None => None,

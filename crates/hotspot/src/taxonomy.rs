@@ -135,7 +135,7 @@ pub enum TaxonomyError {
         line: usize,
         code: String,
     },
-    #[error("{file}: {count} categories or types is more than the limit of {limit}")]
+    #[error("{file}: {count} categories and types (or groups) is more than the limit of {limit}; split the taxonomy")]
     TooMany {
         file: String,
         count: usize,
@@ -204,7 +204,7 @@ struct MapToml {
     prefix: Vec<String>,
 }
 
-/// The largest number of categories plus types a file may define (ids are 16-bit).
+/// The most categories plus types, and the most groups, a file may define (ids are 16-bit).
 pub const MAX_CODES: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -326,6 +326,13 @@ impl Taxonomy {
         };
         for group in file.group {
             groups_source.push((group, text, file_name.to_string()));
+        }
+        if groups_source.len() > MAX_CODES {
+            return Err(TaxonomyError::TooMany {
+                file: file_name.to_string(),
+                count: groups_source.len(),
+                limit: MAX_CODES,
+            });
         }
         for (group, group_text, group_file) in &groups_source {
             builder.add_group(group, group_text, group_file)?;

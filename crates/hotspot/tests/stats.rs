@@ -503,6 +503,30 @@ fn an_empty_window_says_which_dates_hold_calls() {
         })
     );
     assert_eq!(LocalDate::parse("16495"), Ok(date(2015, 3, 1)));
+    let far = stats(
+        &set,
+        &StatsQuery {
+            to: Some(LocalDate(i64::MAX)),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(far, Err(StatsError::BadDate { .. })), "{far:?}");
+
+    let taxonomy = Taxonomy::default_110();
+    let mut hostile = vec![call_at(2020, 1, 1, 0, 0, "fighting"); 3];
+    hostile[1].utc_offset_minutes = 100_000;
+    hostile[2].at = Timestamp(i64::MAX - 1);
+    let classifications = classify(&taxonomy, &hostile);
+    let error = CallSet::new(&hostile, &classifications, None, &taxonomy).unwrap_err();
+    assert!(
+        matches!(error, StatsError::InvalidCall { index: 1, .. }),
+        "{error}"
+    );
+    let error = CallSet::new(&hostile[2..], &classifications[2..], None, &taxonomy).unwrap_err();
+    assert!(
+        matches!(error, StatsError::InvalidCall { index: 0, .. }),
+        "{error}"
+    );
     assert_eq!(date(2016, 2, 29).to_string(), "2016-02-29");
 }
 
@@ -842,4 +866,111 @@ fn response_kpis_by_nearest_rank_and_per_priority_targets() {
         response_kpis(&set, &StatsQuery::default(), &bad),
         Err(StatsError::BadTarget { .. })
     ));
+}
+
+const DENNY_BLAINE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/seattle-spd-calls/seattle_spd_calls_dennyblaine_2018-2023.csv"
+);
+
+/// `MM/DD/YYYY h:mm:ss AM`, local time, as milliseconds of a local-time clock.
+fn local_millis(text: &str) -> i64 {
+    let (date, rest) = text.trim().split_once(' ').unwrap();
+    let (clock, half) = rest.split_once(' ').unwrap();
+    let date: Vec<i64> = date.split('/').map(|p| p.parse().unwrap()).collect();
+    let clock: Vec<i64> = clock.split(':').map(|p| p.parse().unwrap()).collect();
+    let hour = clock[0] % 12 + if half == "PM" { 12 } else { 0 };
+    Timestamp::from_civil(date[2], date[0], date[1], hour, clock[1], clock[2] * 1000).0
+}
+
+#[test]
+fn response_kpis_on_real_seattle_queue_and_arrival_times_match_a_plain_count() {
+    let text = std::fs::read_to_string(DENNY_BLAINE).unwrap();
+    let mut lines = text.lines();
+    let header = seattle_calls::split_csv(lines.next().unwrap());
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (queued, arrived, priority, lon, lat, final_type) = (
+        column("Original Time Queued"),
+        column("Arrived Time"),
+        column("Priority"),
+        column("Blurred_Longitude"),
+        column("Blurred_Latitude"),
+        column("Final Call Type"),
+    );
+    let rows: Vec<Vec<String>> = lines.map(seattle_calls::split_csv).collect();
+    assert_eq!(rows.len(), 222);
+    // Both times share one clock, so the fixed offset leaves every response time as written.
+    let calls: Vec<CallRecord> = rows
+        .iter()
+        .map(|fields| CallRecord {
+            id: None,
+            at: Timestamp(local_millis(&fields[queued]) + 8 * 3_600_000),
+            utc_offset_minutes: -480,
+            time_of_day_known: true,
+            location: LonLat::new(fields[lon].parse().unwrap(), fields[lat].parse().unwrap())
+                .unwrap(),
+            category: None,
+            case_type: Some(fields[final_type].clone()),
+            priority: fields[priority].parse().ok(),
+            address: None,
+            dispatched: None,
+            arrived: (!fields[arrived].trim().is_empty())
+                .then(|| Timestamp(local_millis(&fields[arrived]) + 8 * 3_600_000)),
+            deaths: None,
+            injuries: None,
+            loss: None,
+        })
+        .collect();
+    let taxonomy = Taxonomy::builtin("seattle").unwrap();
+    let classifications = classify(&taxonomy, &calls);
+    let set = CallSet::new(&calls, &classifications, None, &taxonomy).unwrap();
+    let kpis = response_kpis(&set, &StatsQuery::default(), &ResponseTargets::default()).unwrap();
+
+    // The same figures, counted plainly from the rows.
+    let mut seconds: Vec<i64> = Vec::new();
+    let mut p1: Vec<i64> = Vec::new();
+    for fields in &rows {
+        if fields[arrived].trim().is_empty() {
+            continue;
+        }
+        let time = (local_millis(&fields[arrived]) - local_millis(&fields[queued])) / 1000;
+        seconds.push(time);
+        if fields[priority] == "1" {
+            p1.push(time);
+        }
+    }
+    seconds.sort();
+    let n = seconds.len();
+    assert_eq!(n, 186);
+    assert_eq!(
+        (kpis.calls, kpis.with_arrival, kpis.without_arrival),
+        (222, 186, 36)
+    );
+    assert_eq!(kpis.arrival_before_call, 0);
+    // Nearest rank: the 93rd and the 168th of 186.
+    assert_eq!(kpis.median, Some(Seconds(seconds[92] as f64)));
+    assert_eq!(kpis.p90, Some(Seconds(seconds[167] as f64)));
+    let mean = seconds.iter().sum::<i64>() as f64 / n as f64;
+    assert!((kpis.mean.unwrap().0 - mean).abs() < 1e-9);
+    let within_five = seconds.iter().filter(|&&s| s <= 300).count() as u64;
+    assert_eq!(kpis.within[2].calls, within_five);
+    assert_eq!(kpis.within[2].share, Some(within_five as f64 / n as f64));
+    let p1_kpi = &kpis.by_priority[0];
+    assert_eq!(
+        p1_kpi.calls,
+        rows.iter().filter(|fields| fields[priority] == "1").count() as u64
+    );
+    assert_eq!(p1_kpi.with_arrival, p1.len() as u64);
+    assert_eq!(
+        p1_kpi.within_target.unwrap().calls,
+        p1.iter().filter(|&&s| s <= 180).count() as u64
+    );
+    // SPD priorities run to 7; those above 4 have no target here.
+    assert_eq!(
+        kpis.without_priority,
+        rows.iter()
+            .filter(|fields| !["1", "2", "3", "4"].contains(&fields[priority].as_str()))
+            .count() as u64
+    );
+    assert_eq!(kpis.key_place, None);
 }
