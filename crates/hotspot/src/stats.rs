@@ -614,6 +614,8 @@ struct Rows {
     compare: Option<Compare>,
     /// Days from the comparison window's start to the window's (day rows under 环比).
     previous_shift_days: i64,
+    /// The window starts on a month's first day and ends on a month's last.
+    whole_months: bool,
     /// Group grouping: for each type and each category (no type), its groups.
     groups_of_type: Vec<Vec<usize>>,
     groups_of_category: Vec<Vec<usize>>,
@@ -640,6 +642,7 @@ impl Rows {
             compare,
             previous_shift_days: compare
                 .map_or(0, |compare| window.from.0 - window.earlier(compare).from.0),
+            whole_months: window.from.ymd().2 == 1 && window.to.is_last_of_month(),
             groups_of_type: Vec::new(),
             groups_of_category: Vec::new(),
         };
@@ -826,8 +829,13 @@ impl Rows {
                 let period = match (earlier, self.compare) {
                     (false, _) | (true, None) => own,
                     (true, Some(Compare::Year)) => own + 12,
-                    // Shift by the window's whole months: whole-month windows line up.
-                    (true, Some(Compare::Previous)) => own + self.labels.len() as i64,
+                    // Whole-month windows compare month for month; others shift by days.
+                    (true, Some(Compare::Previous)) if self.whole_months => {
+                        own + self.labels.len() as i64
+                    }
+                    (true, Some(Compare::Previous)) => month_index(LocalDate(
+                        set.local_date(index).0 + self.previous_shift_days,
+                    )),
                 };
                 self.push_period(period, out);
             }

@@ -301,6 +301,28 @@ fn seattle_compared_with_the_previous_period_and_the_year_before() {
         ))
     );
 
+    // A quarter of whole months compares month for month with the quarter before.
+    let quarter = stats(
+        &set,
+        &StatsQuery {
+            from: Some(date(2015, 4, 1)),
+            to: Some(date(2015, 6, 30)),
+            by: GroupBy::Month,
+            compare: Some(Compare::Previous),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        quarter.previous_window.map(|w| (w.from, w.to)),
+        Some((date(2015, 1, 1), date(2015, 3, 31)))
+    );
+    for (month, before) in [(4, 1), (5, 2), (6, 3)] {
+        let row = row(&quarter, &format!("2015-{month:02}"));
+        assert_eq!(row.calls, count(|r| r.month == month));
+        assert_eq!(row.previous, Some(count(|r| r.month == before)));
+    }
+
     let year = stats(&set, &june(Compare::Year)).unwrap();
     assert_eq!(
         year.previous_window.map(|w| (w.from, w.to)),
