@@ -172,24 +172,37 @@ pub fn repeat_places(set: &CallSet, query: &RepeatQuery) -> Result<Vec<RepeatPla
     }
 
     let mut unit_of_key: HashMap<UnitKey, usize> = HashMap::new();
+    // Exports repeat the same spelling: each spelling is normalised once.
+    let mut unit_of_spelling: HashMap<&str, usize> = HashMap::new();
     let mut units: Vec<Unit> = Vec::new();
     for &index in &in_period {
         let call = &set.calls[index];
-        let key = match call.address.as_deref().map(normalise_address) {
-            Some(address) if !address.is_empty() => UnitKey::Address(address),
-            _ => UnitKey::Point(call.location.lon.to_bits(), call.location.lat.to_bits()),
+        let spelling = call.address.as_deref();
+        let known = spelling.and_then(|spelling| unit_of_spelling.get(spelling).copied());
+        let unit = match known {
+            Some(unit) => unit,
+            None => {
+                let key = match spelling.map(normalise_address) {
+                    Some(address) if !address.is_empty() => UnitKey::Address(address),
+                    _ => UnitKey::Point(call.location.lon.to_bits(), call.location.lat.to_bits()),
+                };
+                let has_address = matches!(key, UnitKey::Address(_));
+                let next = units.len();
+                let unit = *unit_of_key.entry(key).or_insert(next);
+                if unit == next {
+                    units.push(Unit {
+                        calls: Vec::new(),
+                        has_address,
+                        centre: [0.0, 0.0],
+                        latest: call.at,
+                    });
+                }
+                if let (true, Some(spelling)) = (has_address, spelling) {
+                    unit_of_spelling.insert(spelling, unit);
+                }
+                unit
+            }
         };
-        let has_address = matches!(key, UnitKey::Address(_));
-        let next = units.len();
-        let unit = *unit_of_key.entry(key).or_insert(next);
-        if unit == next {
-            units.push(Unit {
-                calls: Vec::new(),
-                has_address,
-                centre: [0.0, 0.0],
-                latest: call.at,
-            });
-        }
         let unit = &mut units[unit];
         unit.calls.push(index);
         unit.latest = unit.latest.max(call.at);
