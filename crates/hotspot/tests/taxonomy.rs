@@ -292,6 +292,24 @@ fn an_unknown_key_is_refused_with_its_line_and_the_nearest_key() {
         },
         "did you mean `extends`?",
     );
+    let error = Taxonomy::from_toml(
+        "[[category]]\ncode = \"a\"\nzh = \"甲\"\nen = \"A\"\ntypes = [\n  { code = \"b\", zh = \"乙\", en = \"B\", acident = true },\n]\n",
+        "city.toml",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, TaxonomyError::UnknownKey { line: 6, nearest: Some(n), .. } if n == "accident"),
+        "{error:?}"
+    );
+    let error = Taxonomy::from_toml(
+        "extends = \"default\"\n[[maps]]\nto = \"robbery\"\n",
+        "city.toml",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, TaxonomyError::UnknownKey { line: 2, nearest: Some(n), .. } if n == "map"),
+        "{error:?}"
+    );
     let error = Taxonomy::from_toml("extends = \"default\"\nunmapped = = \"x\"\n", "city.toml")
         .unwrap_err();
     assert!(
