@@ -242,10 +242,10 @@ pub enum StatsError {
 /// taxonomy that classified them.
 #[derive(Debug, Clone)]
 pub struct CallSet<'a> {
-    pub calls: &'a [CallRecord],
-    pub classifications: &'a [Classification],
-    pub areas: Option<&'a [CallAreas]>,
-    pub taxonomy: &'a Taxonomy,
+    pub(crate) calls: &'a [CallRecord],
+    pub(crate) classifications: &'a [Classification],
+    pub(crate) areas: Option<&'a [CallAreas]>,
+    pub(crate) taxonomy: &'a Taxonomy,
     local_days: Vec<i64>,
 }
 
@@ -323,6 +323,19 @@ impl<'a> CallSet<'a> {
             taxonomy,
             local_days,
         })
+    }
+
+    pub fn calls(&self) -> &'a [CallRecord] {
+        self.calls
+    }
+    pub fn classifications(&self) -> &'a [Classification] {
+        self.classifications
+    }
+    pub fn areas(&self) -> Option<&'a [CallAreas]> {
+        self.areas
+    }
+    pub fn taxonomy(&self) -> &'a Taxonomy {
+        self.taxonomy
     }
 
     /// The local date of call `index`.
