@@ -11,6 +11,7 @@ mod roads;
 mod serve;
 mod simulate;
 mod site;
+mod stats;
 mod streets;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +59,10 @@ enum Command {
     /// area budget and along street blocks, with --evaluate scoring every method (PAI, PEI*)
     /// against the naive baselines.
     Hotspots(hotspots::HotspotsArgs),
+    /// Statistics of a calls file (研判): counts by case type, group, area, hour, weekday or
+    /// month with 环比/同比, traffic accidents, response KPIs, calls per workstation per day,
+    /// days since the last case, repeat-call places.
+    Stats(stats::StatsArgs),
 }
 
 fn main() {
@@ -75,6 +80,7 @@ fn main() {
         Command::Cover(args) => cover::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Hotspots(args) => hotspots::run(args),
+        Command::Stats(args) => stats::run(args),
     };
     if let Err(error) = result {
         eprintln!("error: {}", one_line(&error));

@@ -555,6 +555,58 @@ pub struct StatsTable {
     pub rows: Vec<StatsRow>,
 }
 
+impl StatsTable {
+    /// The table as CSV: `key,label_zh,label_en,calls,share,per_day` and, with a comparison,
+    /// `previous,change`; the first row is the total (key `total`).
+    pub fn to_csv(&self) -> String {
+        let compare = self.previous_window.is_some();
+        let mut text = String::from("key,label_zh,label_en,calls,share,per_day");
+        if compare {
+            text.push_str(",previous,change");
+        }
+        text.push('\n');
+        let optional_count = |n: Option<u64>| n.map_or(String::new(), |n| n.to_string());
+        let optional_ratio = |r: Option<f64>| r.map_or(String::new(), |r| format!("{r:.4}"));
+        text.push_str(&format!("total,合计,Total,{},1,{:.4}", self.total, self.per_day));
+        if compare {
+            text.push_str(&format!(
+                ",{},{}",
+                optional_count(self.previous_total),
+                optional_ratio(self.total_change)
+            ));
+        }
+        text.push('\n');
+        for row in &self.rows {
+            text.push_str(&format!(
+                "{},{},{},{},{:.4},{:.4}",
+                csv_field(&row.key),
+                csv_field(&row.label_zh),
+                csv_field(&row.label_en),
+                row.calls,
+                row.share,
+                row.per_day
+            ));
+            if compare {
+                text.push_str(&format!(
+                    ",{},{}",
+                    optional_count(row.previous),
+                    optional_ratio(row.change)
+                ));
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
 fn change(now: f64, before: Option<f64>) -> Option<f64> {
     before
         .filter(|&before| before > 0.0)
