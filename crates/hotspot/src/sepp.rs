@@ -1,1 +1,472 @@
-//! sepp: being written.
+//! A self-exciting point process on the lattice (the lattice ETAS of Mohler 2014 and Mohler et
+//! al. 2015, the model behind PredPol): calls raise the chance of more calls nearby for a few
+//! days. Fitted by expectation–maximisation, it forecasts each cell's expected calls.
+//!
+//! Intensity in cell c at time t: λ_c(t) = μ_c + Σ_{t_i < t} θ ω e^{−ω(t − t_i)} g(c − c_i),
+//! with the triggering kernel cut off at `time_cutoff_days` (pairs further apart in time do not
+//! excite each other; the kernel is the truncated exponential on [0, cut-off)). The spatial
+//! kernel g is a Gaussian over the distances between cell centres, kept within
+//! `space_cutoff_m` and normalised to sum 1 over that neighbourhood; a cut-off below one cell
+//! is the original same-cell-only model (g = 1 on the parent's cell). Offspring that would land
+//! on cells outside the study area are lost, and the compensator says so.
+
+mod excitation;
+mod smoothing;
+
+use crate::forecast::{Event, Model, Window};
+use crate::lattice::Lattice;
+use excitation::{Neighbourhood, Training};
+
+/// Settings of a fit. `Default` gives the values the forecasts use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeppConfig {
+    /// Upper bound on EM updates (1..=`MAX_ITERATIONS`).
+    pub max_iterations: usize,
+    /// Stop when an update changes the log-likelihood by less than this fraction of it.
+    pub tolerance: f64,
+    /// Events further apart in time than this do not excite each other (days, above 0).
+    pub time_cutoff_days: f64,
+    /// Offspring land on cells whose centres lie within this distance of the parent's cell
+    /// centre (metres, 0 or more; below one cell: the parent's cell only).
+    pub space_cutoff_m: f64,
+    /// Width of the Gaussian spread over neighbouring cells; `None` fits it by EM.
+    pub spatial_sigma_m: Option<f64>,
+    /// Gaussian smoothing of the background over cells at each update, so that an empty cell
+    /// near busy ones is not zero; `None` keeps the per-cell EM estimate (and the guarantee that
+    /// every update raises the likelihood).
+    pub background_bandwidth_m: Option<f64>,
+}
+
+impl Default for SeppConfig {
+    fn default() -> SeppConfig {
+        SeppConfig {
+            max_iterations: 200,
+            tolerance: 1e-6,
+            time_cutoff_days: 90.0,
+            space_cutoff_m: 200.0,
+            spatial_sigma_m: None,
+            background_bandwidth_m: None,
+        }
+    }
+}
+
+/// The most EM updates one fit may run: bounds the work a request can cause.
+pub const MAX_ITERATIONS: usize = 10_000;
+/// The most cells one neighbourhood may hold (a radius of about 11 cells).
+pub const MAX_NEIGHBOURS: usize = 400;
+/// The widest background smoothing, in cells either side (three bandwidths).
+pub const MAX_SMOOTHING_CELLS: usize = 50;
+/// Bounds of the decay rate ω, per day: a year at the slowest, a quarter of an hour at the
+/// fastest.
+pub const OMEGA_RANGE: (f64, f64) = (1.0 / 365.0, 100.0);
+/// Upper bound of θ, the mean number of offspring per event: below 1 keeps the process stable.
+pub const THETA_MAX: f64 = 0.99;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SeppError {
+    #[error("max_iterations {0} is not usable: give between 1 and {MAX_ITERATIONS}")]
+    MaxIterations(usize),
+    #[error("tolerance {0} is not usable: give a finite relative change of the log-likelihood above 0, such as 1e-6")]
+    Tolerance(f64),
+    #[error(
+        "time_cutoff_days {0} is not usable: give a finite number of days above 0, such as 90"
+    )]
+    TimeCutoff(f64),
+    #[error("space_cutoff_m {0} is not usable: give finite metres, 0 or more (0 keeps offspring in their parent's cell)")]
+    SpaceCutoff(f64),
+    #[error("spatial_sigma_m {0} is not usable: give finite metres above 0, or none to fit it")]
+    SpatialSigma(f64),
+    #[error("background_bandwidth_m {0} is not usable: give finite metres above 0, or none for no smoothing")]
+    BackgroundBandwidth(f64),
+    #[error("space_cutoff_m {space_cutoff_m} on {cell_metres} m cells reaches {neighbours} cells, more than the limit of {limit}; give a smaller cut-off or larger cells")]
+    NeighbourhoodTooLarge {
+        space_cutoff_m: f64,
+        cell_metres: f64,
+        neighbours: f64,
+        limit: usize,
+    },
+    #[error("background_bandwidth_m {bandwidth_m} on {cell_metres} m cells smooths over {cells} cells either side, more than the limit of {limit}; give a narrower bandwidth or larger cells")]
+    BackgroundTooWide {
+        bandwidth_m: f64,
+        cell_metres: f64,
+        cells: f64,
+        limit: usize,
+    },
+    #[error("window from day {train_from} until day {until} with a horizon of {horizon_days} days is not usable: give finite days with train_from before until and a horizon above 0")]
+    Window {
+        train_from: f64,
+        until: f64,
+        horizon_days: f64,
+    },
+    #[error("no training events: none of the {events} events lies in days [{train_from}, {until}) on a cell of the study area ({outside} in the window fell outside it); widen the window or check the events' coordinates")]
+    NoTrainingEvents {
+        events: usize,
+        outside: usize,
+        train_from: f64,
+        until: f64,
+    },
+    #[error("the fit was made on a {fitted_columns}×{fitted_rows} lattice of {fitted_cell_metres} m cells, not on this {columns}×{rows} lattice of {cell_metres} m cells; fit again on this lattice")]
+    LatticeMismatch {
+        fitted_columns: usize,
+        fitted_rows: usize,
+        fitted_cell_metres: f64,
+        columns: usize,
+        rows: usize,
+        cell_metres: f64,
+    },
+}
+
+impl SeppConfig {
+    /// Checks every setting; the errors name the one at fault.
+    pub fn validate(&self) -> Result<(), SeppError> {
+        if !(1..=MAX_ITERATIONS).contains(&self.max_iterations) {
+            return Err(SeppError::MaxIterations(self.max_iterations));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
+            return Err(SeppError::Tolerance(self.tolerance));
+        }
+        if !(self.time_cutoff_days.is_finite() && self.time_cutoff_days > 0.0) {
+            return Err(SeppError::TimeCutoff(self.time_cutoff_days));
+        }
+        if !(self.space_cutoff_m.is_finite() && self.space_cutoff_m >= 0.0) {
+            return Err(SeppError::SpaceCutoff(self.space_cutoff_m));
+        }
+        if let Some(sigma) = self.spatial_sigma_m {
+            if !(sigma.is_finite() && sigma > 0.0) {
+                return Err(SeppError::SpatialSigma(sigma));
+            }
+        }
+        if let Some(bandwidth) = self.background_bandwidth_m {
+            if !(bandwidth.is_finite() && bandwidth > 0.0) {
+                return Err(SeppError::BackgroundBandwidth(bandwidth));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One cell of the triggering neighbourhood: offsets along the lattice's columns and rows from
+/// the parent's cell, and the share of offspring landing there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NeighbourWeight {
+    pub column_offset: i32,
+    pub row_offset: i32,
+    pub weight: f64,
+}
+
+/// A fitted model, open to inspection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeppFit {
+    /// Background rate μ per cell per day, one per cell of the lattice (0 outside the study
+    /// area).
+    pub background: Vec<f64>,
+    /// Mean number of offspring per event within the time cut-off (the branching ratio), in
+    /// [0, `THETA_MAX`].
+    pub theta: f64,
+    /// Decay rate of the triggering kernel, per day, in `OMEGA_RANGE`.
+    pub omega: f64,
+    /// Width of the Gaussian spread over cells; `None` when the neighbourhood is the cell alone.
+    pub sigma_m: Option<f64>,
+    /// The spatial kernel g over the neighbourhood (weights sum to 1).
+    pub neighbours: Vec<NeighbourWeight>,
+    pub time_cutoff_days: f64,
+    /// EM updates run (at most `max_iterations`).
+    pub iterations: usize,
+    /// Log-likelihood of the returned parameters on the training events.
+    pub log_likelihood: f64,
+    /// Log-likelihood at the start and after each update (`iterations + 1` values).
+    pub log_likelihood_trace: Vec<f64>,
+    /// Whether the last update changed the log-likelihood by less than the tolerance.
+    pub converged: bool,
+    /// Training events fitted: in the window and on a cell of the study area.
+    pub events_used: usize,
+    /// Training events in the window that fell off the lattice or on a cell outside the study
+    /// area; ignored.
+    pub events_outside: usize,
+    columns: usize,
+    rows: usize,
+    cell_metres: f64,
+}
+
+/// The current parameters of the EM iteration.
+#[derive(Debug, Clone)]
+struct Parameters {
+    background: Vec<f64>,
+    theta: f64,
+    omega: f64,
+    sigma_m: Option<f64>,
+}
+
+/// Fits the model on the events of `[window.train_from, window.until)` that fall on cells of the
+/// study area. An empty training set is an error (`NoTrainingEvents`), not an all-zero fit.
+pub fn fit(
+    lattice: &Lattice,
+    events: &[Event],
+    window: Window,
+    config: SeppConfig,
+) -> Result<SeppFit, SeppError> {
+    config.validate()?;
+    validate_window(window)?;
+    let cell_metres = lattice.spec.cell_metres;
+    let neighbourhood = Neighbourhood::new(lattice, config.space_cutoff_m)?;
+    let smoother = config
+        .background_bandwidth_m
+        .map(|bandwidth| smoothing::Smoother::new(lattice, bandwidth))
+        .transpose()?;
+    let (training, outside) = Training::new(lattice, events, window);
+    if training.is_empty() {
+        return Err(SeppError::NoTrainingEvents {
+            events: events.len(),
+            outside,
+            train_from: window.train_from,
+            until: window.until,
+        });
+    }
+    let period = window.until - window.train_from;
+    let sigma_fitted = config.spatial_sigma_m.is_none() && neighbourhood.len() > 1;
+    let sigma_range = (
+        cell_metres / 4.0,
+        2.0 * config.space_cutoff_m.max(cell_metres),
+    );
+    let initial_sigma = (neighbourhood.len() > 1).then(|| {
+        config
+            .spatial_sigma_m
+            .unwrap_or((config.space_cutoff_m / 2.0).clamp(sigma_range.0, sigma_range.1))
+    });
+
+    let mut background = vec![0.0; lattice.len()];
+    for (slot, &cell) in training.cells.iter().enumerate() {
+        background[cell] = training.count(slot) as f64 / (2.0 * period);
+    }
+    if let Some(smoother) = &smoother {
+        background = smoother.smooth(&background);
+    }
+    let mut parameters = Parameters {
+        background,
+        theta: 0.5,
+        omega: 0.1,
+        sigma_m: initial_sigma,
+    };
+    let mut weights = neighbourhood.weights(parameters.sigma_m);
+    let mut expectation = training.expectation(
+        &neighbourhood,
+        &weights,
+        &parameters,
+        config.time_cutoff_days,
+    );
+    let mut trace = vec![expectation.log_likelihood];
+    let mut converged = false;
+    let mut iterations = 0;
+    while iterations < config.max_iterations {
+        iterations += 1;
+        // Conditional maximisation, one parameter group at a time (ECM): μ, then θ given ω and
+        // σ, then ω given θ, then σ given θ and ω; each step raises the expected complete
+        // log-likelihood, so (without background smoothing) the likelihood never falls.
+        let mut background = vec![0.0; lattice.len()];
+        for (slot, &cell) in training.cells.iter().enumerate() {
+            background[cell] = expectation.background_share[slot] / period;
+        }
+        if let Some(smoother) = &smoother {
+            background = smoother.smooth(&background);
+        }
+        parameters.background = background;
+        let reach = dot(&weights, &expectation.reach_by_offset);
+        parameters.theta = if reach > 0.0 {
+            (expectation.offspring / reach).clamp(0.0, THETA_MAX)
+        } else {
+            0.0
+        };
+        parameters.omega = training.best_omega(
+            &neighbourhood,
+            &weights,
+            &expectation,
+            parameters.theta,
+            parameters.omega,
+            config.time_cutoff_days,
+        );
+        if sigma_fitted {
+            let reach_by_offset =
+                training.reach_by_offset(&neighbourhood, parameters.omega, config.time_cutoff_days);
+            parameters.sigma_m = parameters.sigma_m.map(|sigma| {
+                neighbourhood.best_sigma(
+                    &expectation.pairs_by_offset,
+                    &reach_by_offset,
+                    parameters.theta,
+                    sigma,
+                    sigma_range,
+                )
+            });
+            weights = neighbourhood.weights(parameters.sigma_m);
+        }
+        let previous = expectation.log_likelihood;
+        expectation = training.expectation(
+            &neighbourhood,
+            &weights,
+            &parameters,
+            config.time_cutoff_days,
+        );
+        trace.push(expectation.log_likelihood);
+        let change = (expectation.log_likelihood - previous).abs();
+        if change <= config.tolerance * expectation.log_likelihood.abs().max(1.0) {
+            converged = true;
+            break;
+        }
+    }
+    Ok(SeppFit {
+        background: parameters.background,
+        theta: parameters.theta,
+        omega: parameters.omega,
+        sigma_m: parameters.sigma_m,
+        neighbours: neighbourhood.with_weights(&weights),
+        time_cutoff_days: config.time_cutoff_days,
+        iterations,
+        log_likelihood: expectation.log_likelihood,
+        log_likelihood_trace: trace,
+        converged,
+        events_used: training.len(),
+        events_outside: outside,
+        columns: lattice.columns,
+        rows: lattice.rows,
+        cell_metres,
+    })
+}
+
+fn validate_window(window: Window) -> Result<(), SeppError> {
+    let Window {
+        train_from,
+        until,
+        horizon_days,
+    } = window;
+    if train_from.is_finite()
+        && until.is_finite()
+        && train_from < until
+        && horizon_days.is_finite()
+        && horizon_days > 0.0
+    {
+        Ok(())
+    } else {
+        Err(SeppError::Window {
+            train_from,
+            until,
+            horizon_days,
+        })
+    }
+}
+
+fn dot(left: &[f64], right: &[f64]) -> f64 {
+    left.iter().zip(right).map(|(a, b)| a * b).sum()
+}
+
+impl SeppFit {
+    /// Expected calls per cell over `[window.until, window.until + window.horizon_days)`: the
+    /// background μ_c·H plus what the events of `[window.train_from, window.until)` still
+    /// trigger, θ·g(c − c_i)·(e^{−ω a_i} − e^{−ω min(a_i + H, cut-off)}) with a_i = until − t_i
+    /// (without the cut-off: e^{−ω a_i}(1 − e^{−ωH})). The window may differ from the fit's, to
+    /// forecast later days with the same parameters. Cells outside the study area get 0.
+    pub fn expected_counts(
+        &self,
+        lattice: &Lattice,
+        events: &[Event],
+        window: Window,
+    ) -> Result<Vec<f64>, SeppError> {
+        validate_window(window)?;
+        if (lattice.columns, lattice.rows) != (self.columns, self.rows)
+            || lattice.spec.cell_metres != self.cell_metres
+        {
+            return Err(SeppError::LatticeMismatch {
+                fitted_columns: self.columns,
+                fitted_rows: self.rows,
+                fitted_cell_metres: self.cell_metres,
+                columns: lattice.columns,
+                rows: lattice.rows,
+                cell_metres: lattice.spec.cell_metres,
+            });
+        }
+        let horizon = window.horizon_days;
+        let mut counts: Vec<f64> = self
+            .background
+            .iter()
+            .zip(&lattice.inside)
+            .map(|(rate, inside)| if *inside { rate * horizon } else { 0.0 })
+            .collect();
+        for event in events {
+            if !(event.day >= window.train_from && event.day < window.until) {
+                continue;
+            }
+            let Some(cell) = lattice.cell_of_xy(event.xy) else {
+                continue;
+            };
+            if !lattice.inside[cell] {
+                continue;
+            }
+            let age = window.until - event.day;
+            if age >= self.time_cutoff_days {
+                continue;
+            }
+            let end = (age + horizon).min(self.time_cutoff_days);
+            let triggered = self.theta * ((-self.omega * age).exp() - (-self.omega * end).exp());
+            let (column, row) = lattice.position(cell);
+            for neighbour in &self.neighbours {
+                if let Some(target) = offset_cell(
+                    lattice,
+                    column,
+                    row,
+                    neighbour.column_offset,
+                    neighbour.row_offset,
+                ) {
+                    counts[target] += neighbour.weight * triggered;
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// The cell `column_offset`, `row_offset` away, if it lies on the lattice and in the study area.
+fn offset_cell(
+    lattice: &Lattice,
+    column: usize,
+    row: usize,
+    column_offset: i32,
+    row_offset: i32,
+) -> Option<usize> {
+    let column = column.checked_add_signed(column_offset as isize)?;
+    let row = row.checked_add_signed(row_offset as isize)?;
+    if column >= lattice.columns || row >= lattice.rows {
+        return None;
+    }
+    let cell = row * lattice.columns + column;
+    lattice.inside[cell].then_some(cell)
+}
+
+/// The self-exciting model as a forecast candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sepp {
+    config: SeppConfig,
+}
+
+impl Sepp {
+    pub fn new(config: SeppConfig) -> Result<Sepp, SeppError> {
+        config.validate()?;
+        Ok(Sepp { config })
+    }
+
+    pub fn config(&self) -> SeppConfig {
+        self.config
+    }
+}
+
+impl Model for Sepp {
+    fn name(&self) -> String {
+        "sepp".to_string()
+    }
+
+    /// Expected calls per cell over the horizon. The trait cannot say why a fit failed, so a
+    /// window without training events (or an unusable window) scores every cell 0; call `fit`
+    /// to see the reason.
+    fn score(&self, lattice: &Lattice, events: &[Event], window: Window) -> Vec<f64> {
+        fit(lattice, events, window, self.config)
+            .and_then(|fitted| fitted.expected_counts(lattice, events, window))
+            .unwrap_or_else(|_| vec![0.0; lattice.len()])
+    }
+}
