@@ -15,12 +15,12 @@ mod smoothing;
 
 use crate::forecast::{Event, Model, Window};
 use crate::lattice::Lattice;
-use excitation::{Neighbourhood, Training};
+use excitation::{Links, Neighbourhood, Training};
 
 /// Settings of a fit. `Default` gives the values the forecasts use.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SeppConfig {
-    /// Upper bound on EM updates (1..=`MAX_ITERATIONS`).
+    /// Upper bound on E-steps after the first (1..=`MAX_ITERATIONS`).
     pub max_iterations: usize,
     /// Stop when an update changes the log-likelihood by less than this fraction of it.
     pub tolerance: f64,
@@ -54,6 +54,9 @@ impl Default for SeppConfig {
 pub const MAX_ITERATIONS: usize = 10_000;
 /// The most cells one neighbourhood may hold (a radius of about 11 cells).
 pub const MAX_NEIGHBOURS: usize = 400;
+/// The most (event, neighbouring cell with events) pairs one fit may link: bounds its memory
+/// (8 bytes each) and the work of each iteration.
+pub const MAX_LINKS: usize = 30_000_000;
 /// The widest background smoothing, in cells either side (three bandwidths).
 pub const MAX_SMOOTHING_CELLS: usize = 50;
 /// Bounds of the decay rate ω, per day: a year at the slowest, a quarter of an hour at the
@@ -85,6 +88,8 @@ pub enum SeppError {
         neighbours: f64,
         limit: usize,
     },
+    #[error("the training events and their neighbouring cells make {links} links to follow per iteration, more than the limit of {limit}; give a smaller space_cutoff_m, larger cells or a shorter training window")]
+    TooMuchWork { links: usize, limit: usize },
     #[error("background_bandwidth_m {bandwidth_m} on {cell_metres} m cells smooths over {cells} cells either side, more than the limit of {limit}; give a narrower bandwidth or larger cells")]
     BackgroundTooWide {
         bandwidth_m: f64,
@@ -170,11 +175,13 @@ pub struct SeppFit {
     /// The spatial kernel g over the neighbourhood (weights sum to 1).
     pub neighbours: Vec<NeighbourWeight>,
     pub time_cutoff_days: f64,
-    /// EM updates run (at most `max_iterations`).
+    /// E-steps run after the first: EM updates and accelerating jumps, kept or not (at most
+    /// `max_iterations`).
     pub iterations: usize,
     /// Log-likelihood of the returned parameters on the training events.
     pub log_likelihood: f64,
-    /// Log-likelihood at the start and after each update (`iterations + 1` values).
+    /// Log-likelihood at the start and after each kept update or jump (at most
+    /// `iterations + 1` values).
     pub log_likelihood_trace: Vec<f64>,
     /// Whether the last update changed the log-likelihood by less than the tolerance.
     pub converged: bool,
@@ -241,27 +248,29 @@ pub fn fit(
     if let Some(smoother) = &smoother {
         background = smoother.smooth(&background);
     }
-    let mut parameters = Parameters {
+    let initial = Parameters {
         background,
         theta: 0.5,
         omega: 0.1,
         sigma_m: initial_sigma,
     };
-    let mut weights = neighbourhood.weights(parameters.sigma_m);
-    let mut expectation = training.expectation(
-        &neighbourhood,
-        &weights,
-        &parameters,
-        config.time_cutoff_days,
-    );
-    let mut trace = vec![expectation.log_likelihood];
-    let mut converged = false;
-    let mut iterations = 0;
-    while iterations < config.max_iterations {
-        iterations += 1;
-        // Conditional maximisation, one parameter group at a time (ECM): μ, then θ given ω and
-        // σ, then ω given θ, then σ given θ and ω; each step raises the expected complete
-        // log-likelihood, so (without background smoothing) the likelihood never falls.
+    let links = Links::new(&training, &neighbourhood, config.time_cutoff_days)?;
+    let cutoff = config.time_cutoff_days;
+    let evaluate = |parameters: Parameters| {
+        let weights = neighbourhood.weights(parameters.sigma_m);
+        let reach = training.reach_by_offset(&neighbourhood, parameters.omega, cutoff);
+        let expectation = training.expectation(&links, &weights, &parameters, reach, sigma_fitted);
+        State {
+            parameters,
+            weights,
+            expectation,
+        }
+    };
+    // Conditional maximisation, one parameter group at a time (ECM): μ, then θ given ω and σ,
+    // then ω given θ, then σ given θ and ω; each step raises the expected complete
+    // log-likelihood, so (without background smoothing) the likelihood never falls.
+    let maximise = |state: &State| {
+        let expectation = &state.expectation;
         let mut background = vec![0.0; lattice.len()];
         for (slot, &cell) in training.cells.iter().enumerate() {
             background[cell] = expectation.background_share[slot] / period;
@@ -269,49 +278,89 @@ pub fn fit(
         if let Some(smoother) = &smoother {
             background = smoother.smooth(&background);
         }
-        parameters.background = background;
-        let reach = dot(&weights, &expectation.reach_by_offset);
-        parameters.theta = if reach > 0.0 {
+        let reach = dot(&state.weights, &expectation.reach_by_offset);
+        let theta = if reach > 0.0 {
             (expectation.offspring / reach).clamp(0.0, THETA_MAX)
         } else {
             0.0
         };
-        parameters.omega = training.best_omega(
+        let omega = training.best_omega(
             &neighbourhood,
-            &weights,
-            &expectation,
-            parameters.theta,
-            parameters.omega,
-            config.time_cutoff_days,
+            &state.weights,
+            expectation,
+            theta,
+            state.parameters.omega,
+            cutoff,
         );
+        let mut sigma_m = state.parameters.sigma_m;
         if sigma_fitted {
-            let reach_by_offset =
-                training.reach_by_offset(&neighbourhood, parameters.omega, config.time_cutoff_days);
-            parameters.sigma_m = parameters.sigma_m.map(|sigma| {
+            let reach_by_offset = training.reach_by_offset(&neighbourhood, omega, cutoff);
+            sigma_m = sigma_m.map(|sigma| {
                 neighbourhood.best_sigma(
                     &expectation.pairs_by_offset,
                     &reach_by_offset,
-                    parameters.theta,
+                    theta,
                     sigma,
                     sigma_range,
                 )
             });
-            weights = neighbourhood.weights(parameters.sigma_m);
         }
-        let previous = expectation.log_likelihood;
-        expectation = training.expectation(
-            &neighbourhood,
-            &weights,
-            &parameters,
-            config.time_cutoff_days,
-        );
-        trace.push(expectation.log_likelihood);
-        let change = (expectation.log_likelihood - previous).abs();
-        if change <= config.tolerance * expectation.log_likelihood.abs().max(1.0) {
+        Parameters {
+            background,
+            theta,
+            omega,
+            sigma_m,
+        }
+    };
+    let close = |previous: f64, next: f64| {
+        (next - previous).abs() <= config.tolerance * next.abs().max(1.0)
+    };
+
+    // SQUAREM (Varadhan & Roland 2008): two EM updates, then a step along their direction
+    // (`extrapolate`), kept only if it beats the second update, so the likelihood still never
+    // falls. EM alone creeps along the trade-off between background and offspring.
+    let mut state = evaluate(initial);
+    let mut trace = vec![state.expectation.log_likelihood];
+    let mut converged = false;
+    let mut iterations = 0;
+    while iterations < config.max_iterations {
+        let start = state.parameters.clone();
+        let start_log_likelihood = state.expectation.log_likelihood;
+        let mut updates = Vec::with_capacity(2);
+        while updates.len() < 2 && iterations < config.max_iterations {
+            state = evaluate(maximise(&state));
+            iterations += 1;
+            trace.push(state.expectation.log_likelihood);
+            updates.push(state.parameters.clone());
+        }
+        if let (Some(jump), true) = (
+            extrapolate(
+                &start,
+                &updates[0],
+                &updates[updates.len() - 1],
+                sigma_range,
+            ),
+            updates.len() == 2 && iterations < config.max_iterations,
+        ) {
+            let jumped = evaluate(jump);
+            iterations += 1;
+            let gain = jumped.expectation.log_likelihood;
+            if gain.is_finite() && gain >= state.expectation.log_likelihood {
+                trace.push(gain);
+                state = jumped;
+            }
+        }
+        // Judged over a whole cycle: a single EM update can change little far from the optimum.
+        if close(start_log_likelihood, state.expectation.log_likelihood) {
             converged = true;
             break;
         }
     }
+    let State {
+        parameters,
+        weights,
+        expectation,
+    } = state;
     Ok(SeppFit {
         background: parameters.background,
         theta: parameters.theta,
@@ -328,6 +377,71 @@ pub fn fit(
         columns: lattice.columns,
         rows: lattice.rows,
         cell_metres,
+    })
+}
+
+/// Parameters with their E-step.
+struct State {
+    parameters: Parameters,
+    weights: Vec<f64>,
+    expectation: excitation::Expectation,
+}
+
+/// The SQUAREM step from `start` through two EM updates: start − 2αr + α²v with r the first
+/// change, v the change of change and α = −|r|/|v| (at most −1, at least −`MAX_STEP`), in
+/// (μ, θ, ln ω, ln σ), projected back into the parameters' bounds.
+fn extrapolate(
+    start: &Parameters,
+    first: &Parameters,
+    second: &Parameters,
+    sigma_range: (f64, f64),
+) -> Option<Parameters> {
+    const MAX_STEP: f64 = 64.0;
+    let coordinates = |parameters: &Parameters| {
+        let mut values = parameters.background.clone();
+        values.push(parameters.theta);
+        values.push(parameters.omega.ln());
+        values.push(parameters.sigma_m.map_or(0.0, f64::ln));
+        values
+    };
+    let (zero, one, two) = (coordinates(start), coordinates(first), coordinates(second));
+    let (mut change, mut curvature) = (0.0, 0.0);
+    for index in 0..zero.len() {
+        let r = one[index] - zero[index];
+        let v = two[index] - 2.0 * one[index] + zero[index];
+        change += r * r;
+        curvature += v * v;
+    }
+    if !(curvature > 0.0 && change > 0.0) {
+        return None;
+    }
+    let alpha = -(change / curvature).sqrt().clamp(1.0, MAX_STEP);
+    if alpha == -1.0 {
+        return None;
+    }
+    let jump: Vec<f64> = (0..zero.len())
+        .map(|index| {
+            let r = one[index] - zero[index];
+            let v = two[index] - 2.0 * one[index] + zero[index];
+            zero[index] - 2.0 * alpha * r + alpha * alpha * v
+        })
+        .collect();
+    let cells = start.background.len();
+    if jump.iter().any(|value| !value.is_finite()) {
+        return None;
+    }
+    // A rate or θ at 0 would stay 0 under EM, so the jump may shrink them to a tenth at most.
+    Some(Parameters {
+        background: jump[..cells]
+            .iter()
+            .zip(&second.background)
+            .map(|(rate, updated)| rate.max(0.1 * updated))
+            .collect(),
+        theta: jump[cells].clamp(0.1 * second.theta, THETA_MAX),
+        omega: jump[cells + 1].exp().clamp(OMEGA_RANGE.0, OMEGA_RANGE.1),
+        sigma_m: start
+            .sigma_m
+            .map(|_| jump[cells + 2].exp().clamp(sigma_range.0, sigma_range.1)),
     })
 }
 

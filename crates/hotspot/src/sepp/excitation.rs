@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::{offset_cell, Parameters, SeppError, MAX_NEIGHBOURS, OMEGA_RANGE};
+use super::{offset_cell, Parameters, SeppError, MAX_LINKS, MAX_NEIGHBOURS, OMEGA_RANGE};
 use crate::forecast::{Event, Window};
 use crate::lattice::Lattice;
 
@@ -310,74 +310,82 @@ impl<'a> Training<'a> {
     /// the log-likelihood of `parameters`.
     pub(super) fn expectation(
         &self,
-        neighbourhood: &Neighbourhood,
+        links: &Links,
         weights: &[f64],
         parameters: &Parameters,
-        cutoff: f64,
+        reach_by_offset: Vec<f64>,
+        by_offset_wanted: bool,
     ) -> Expectation {
         let (theta, omega) = (parameters.theta, parameters.omega);
-        let timeline = Timeline::new(&self.times, omega, self.period);
-        let offsets = neighbourhood.len();
+        let timeline = Timeline::new(self, omega);
+        let rate = theta * omega;
         let mut result = Expectation {
             log_likelihood: 0.0,
             background_share: vec![0.0; self.cells.len()],
             offspring: 0.0,
             delay: 0.0,
-            pairs_by_offset: vec![0.0; offsets],
-            reach_by_offset: self.reach_by_offset(neighbourhood, omega, cutoff),
+            pairs_by_offset: vec![0.0; weights.len()],
+            reach_by_offset,
         };
-        let (mut sums, mut delays) = (Vec::new(), Vec::new());
-        let (mut excitation, mut delay, mut by_offset) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut excitation, mut delay, mut by_link, mut inverse) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut log_intensity = 0.0;
         for (slot, &cell) in self.cells.iter().enumerate() {
             let targets = self.range(slot);
             let n = targets.len();
+            let slot_links = &links.links[links.starts[slot]..links.starts[slot + 1]];
             excitation.clear();
             excitation.resize(n, 0.0);
             delay.clear();
             delay.resize(n, 0.0);
-            by_offset.clear();
-            by_offset.resize(n * offsets, 0.0);
-            sums.resize(n, 0.0);
-            delays.resize(n, 0.0);
-            for (k, &(column_offset, row_offset)) in neighbourhood.offsets.iter().enumerate() {
-                let Some(source) = self.neighbour_slot(slot, (-column_offset, -row_offset)) else {
-                    continue;
-                };
-                timeline.excite(
-                    &self.times,
-                    targets.clone(),
-                    self.range(source),
-                    cutoff,
-                    &mut sums[..n],
-                    &mut delays[..n],
-                );
-                let weight = weights[k];
-                for i in 0..n {
-                    let contribution = weight * sums[i];
-                    excitation[i] += contribution;
-                    delay[i] += weight * delays[i];
-                    by_offset[k * n + i] = contribution;
+            if by_offset_wanted {
+                by_link.clear();
+                by_link.resize(n * slot_links.len(), 0.0);
+            }
+            for (index, link) in slot_links.iter().enumerate() {
+                let weight = weights[link.offset as usize];
+                let bounds = &links.bounds[link.bounds as usize..link.bounds as usize + n];
+                for (i, &(oldest, next)) in bounds.iter().enumerate() {
+                    if oldest == next {
+                        continue;
+                    }
+                    let (sum, delays) =
+                        timeline.window_sum(targets.start + i, oldest as usize, next as usize);
+                    excitation[i] += weight * sum;
+                    delay[i] += weight * delays;
+                    if by_offset_wanted {
+                        by_link[index * n + i] = weight * sum;
+                    }
                 }
             }
             let background = parameters.background[cell];
-            let rate = theta * omega;
+            inverse.clear();
             for i in 0..n {
                 let triggered = rate * excitation[i];
                 let intensity = background + triggered;
                 if intensity > 0.0 {
+                    let share = 1.0 / intensity;
                     log_intensity += intensity.ln();
-                    result.background_share[slot] += background / intensity;
-                    result.offspring += triggered / intensity;
-                    result.delay += rate * delay[i] / intensity;
-                    for k in 0..offsets {
-                        result.pairs_by_offset[k] += rate * by_offset[k * n + i] / intensity;
-                    }
+                    result.background_share[slot] += background * share;
+                    result.offspring += triggered * share;
+                    result.delay += rate * delay[i] * share;
+                    inverse.push(rate * share);
                 } else {
                     // Only reachable when θ or μ is 0 here: the event cannot happen under these
                     // parameters; count it as background so that μ recovers.
                     log_intensity += f64::MIN_POSITIVE.ln();
                     result.background_share[slot] += 1.0;
+                    inverse.push(0.0);
+                }
+            }
+            if by_offset_wanted {
+                for (index, link) in slot_links.iter().enumerate() {
+                    let pairs: f64 = by_link[index * n..(index + 1) * n]
+                        .iter()
+                        .zip(&inverse)
+                        .map(|(value, share)| value * share)
+                        .sum();
+                    result.pairs_by_offset[link.offset as usize] += pairs;
                 }
             }
         }
@@ -472,95 +480,304 @@ impl<'a> Training<'a> {
     }
 }
 
-/// Event times re-expressed so that the exponential recursions need no exp per step: time is cut
-/// into epochs of length 500/ω, and each event stores e^{±ω(t − epoch start)}, which stays
-/// within f64 range.
+/// For each cell with events and each neighbourhood offset whose source cell holds events, the
+/// sources that may excite each of the cell's events: those in `(t − cut-off, t)`, as a range of
+/// the (time-sorted) source cell. They depend on the times and the cut-off only, so they are
+/// found once per fit, and each EM iteration reads them instead of merging the cells again.
+pub(super) struct Links {
+    /// Links of slot s: `links[starts[s]..starts[s + 1]]`.
+    starts: Vec<usize>,
+    links: Vec<Link>,
+    /// (oldest, next) source indices per target event of each link.
+    bounds: Vec<(u32, u32)>,
+}
+
+struct Link {
+    offset: u32,
+    bounds: u32,
+}
+
+impl Links {
+    pub(super) fn new(
+        training: &Training,
+        neighbourhood: &Neighbourhood,
+        cutoff: f64,
+    ) -> Result<Links, SeppError> {
+        let mut total = 0usize;
+        for slot in 0..training.cells.len() {
+            for &(column_offset, row_offset) in &neighbourhood.offsets {
+                if training
+                    .neighbour_slot(slot, (-column_offset, -row_offset))
+                    .is_some()
+                {
+                    total += training.count(slot);
+                }
+            }
+        }
+        if total > MAX_LINKS {
+            return Err(SeppError::TooMuchWork {
+                links: total,
+                limit: MAX_LINKS,
+            });
+        }
+        let mut links = Links {
+            starts: Vec::with_capacity(training.cells.len() + 1),
+            links: Vec::new(),
+            bounds: Vec::with_capacity(total),
+        };
+        for slot in 0..training.cells.len() {
+            links.starts.push(links.links.len());
+            let targets = training.range(slot);
+            for (offset, &(column_offset, row_offset)) in neighbourhood.offsets.iter().enumerate() {
+                let Some(source) = training.neighbour_slot(slot, (-column_offset, -row_offset))
+                else {
+                    continue;
+                };
+                let sources = training.range(source);
+                links.links.push(Link {
+                    offset: offset as u32,
+                    bounds: links.bounds.len() as u32,
+                });
+                let (mut oldest, mut next) = (sources.start, sources.start);
+                for target in targets.clone() {
+                    let time = training.times[target];
+                    while next < sources.end && training.times[next] < time {
+                        next += 1;
+                    }
+                    while oldest < next && training.times[oldest] <= time - cutoff {
+                        oldest += 1;
+                    }
+                    links.bounds.push((oldest as u32, next as u32));
+                }
+            }
+        }
+        links.starts.push(links.links.len());
+        Ok(links)
+    }
+}
+
+/// Event times re-expressed so that the exponential sums need no exp per pair: time is cut into
+/// epochs of length 500/ω, each event stores e^{±ω(t − epoch start)} (within f64 range), and
+/// each cell keeps running sums that restart with every epoch. A sum over a range of sources is
+/// then a difference of two running sums, taken over the target's epoch and the one before;
+/// older sources, whose kernel is below e^{−500}, are dropped.
 struct Timeline {
     epoch_length: f64,
+    /// e^{−ω·epoch_length} = e^{−500}
+    epoch_decay: f64,
     epoch: Vec<u32>,
     local: Vec<f64>,
-    grow: Vec<f64>,
     shrink: Vec<f64>,
-    /// decay[n] = e^{−ω·n·epoch_length}
-    decay: Vec<f64>,
+    /// First index of the run of same-epoch events of the same cell each event belongs to.
+    run_start: Vec<u32>,
+    /// Σ e^{ω·local} and Σ local·e^{ω·local} from the run's start to the event, inclusive.
+    running: Vec<(f64, f64)>,
 }
 
 impl Timeline {
-    fn new(times: &[f64], omega: f64, period: f64) -> Timeline {
+    fn new(training: &Training, omega: f64) -> Timeline {
         let epoch_length = 500.0 / omega;
-        let epochs = (period / epoch_length).floor() as usize + 2;
+        let count = training.times.len();
         let mut timeline = Timeline {
             epoch_length,
-            epoch: Vec::with_capacity(times.len()),
-            local: Vec::with_capacity(times.len()),
-            grow: Vec::with_capacity(times.len()),
-            shrink: Vec::with_capacity(times.len()),
-            decay: (0..epochs)
-                .map(|n| (-omega * epoch_length * n as f64).exp())
-                .collect(),
+            epoch_decay: (-500.0f64).exp(),
+            epoch: Vec::with_capacity(count),
+            local: Vec::with_capacity(count),
+            shrink: Vec::with_capacity(count),
+            run_start: Vec::with_capacity(count),
+            running: Vec::with_capacity(count),
         };
-        for &time in times {
-            let epoch = (time / epoch_length).floor().max(0.0);
-            let local = time - epoch * epoch_length;
-            let grow = (omega * local).exp();
-            timeline.epoch.push(epoch as u32);
-            timeline.local.push(local);
-            timeline.grow.push(grow);
-            timeline.shrink.push(1.0 / grow);
+        for slot in 0..training.cells.len() {
+            let range = training.range(slot);
+            for index in range.clone() {
+                let time = training.times[index];
+                let epoch = (time / epoch_length).floor().max(0.0);
+                let local = time - epoch * epoch_length;
+                let grow = (omega * local).exp();
+                let epoch = epoch as u32;
+                let continues = index > range.start && timeline.epoch[index - 1] == epoch;
+                let (run_start, before) = if continues {
+                    (timeline.run_start[index - 1], timeline.running[index - 1])
+                } else {
+                    (index as u32, (0.0, 0.0))
+                };
+                timeline.epoch.push(epoch);
+                timeline.local.push(local);
+                timeline.shrink.push(1.0 / grow);
+                timeline.run_start.push(run_start);
+                timeline
+                    .running
+                    .push((before.0 + grow, before.1 + local * grow));
+            }
         }
         timeline
     }
 
-    /// For each target event i (in time order): Σ_j e^{−ω(t_i − t_j)} and
-    /// Σ_j (t_i − t_j)·e^{−ω(t_i − t_j)} over the sources j with t_i − cut-off < t_j < t_i.
-    /// Sources enter the running sums as time passes and leave them (subtracted) once older than
-    /// the cut-off; when none is left the sums restart at 0, so no rounding residue accumulates.
-    fn excite(
-        &self,
-        times: &[f64],
-        targets: Range<usize>,
-        sources: Range<usize>,
-        cutoff: f64,
-        sums: &mut [f64],
-        delays: &mut [f64],
-    ) {
-        let (mut frame, mut sum, mut weighted) = (0u32, 0.0f64, 0.0f64);
-        let (mut oldest, mut next) = (sources.start, sources.start);
-        let mut move_to = |epoch: u32, sum: &mut f64, weighted: &mut f64| {
-            if epoch > frame {
-                let steps = (epoch - frame) as usize;
-                let factor = self.decay.get(steps).copied().unwrap_or(0.0);
-                let shift = steps as f64 * self.epoch_length;
-                *weighted = factor * (*weighted - shift * *sum);
-                *sum *= factor;
-                frame = epoch;
-            }
+    /// Σ over sources `oldest..last` (inclusive, one run) of (e^{ω·local}, local·e^{ω·local}).
+    fn run_sum(&self, oldest: usize, last: usize) -> (f64, f64) {
+        let run_start = self.run_start[last] as usize;
+        let start = oldest.max(run_start);
+        let (sum, weighted) = self.running[last];
+        if start > run_start {
+            let (before, weighted_before) = self.running[start - 1];
+            (sum - before, weighted - weighted_before)
+        } else {
+            (sum, weighted)
+        }
+    }
+
+    /// For target event `target`: Σ_j e^{−ω(t − t_j)} and Σ_j (t − t_j)·e^{−ω(t − t_j)} over the
+    /// sources `oldest..next` (all before it, within the cut-off).
+    fn window_sum(&self, target: usize, oldest: usize, next: usize) -> (f64, f64) {
+        let epoch = self.epoch[target];
+        let last = next - 1;
+        let steps = epoch - self.epoch[last];
+        if steps >= 2 {
+            return (0.0, 0.0);
+        }
+        let mut sum = 0.0;
+        let mut weighted = 0.0;
+        let mut add = |(part, part_weighted): (f64, f64), steps: u32| {
+            // Into the target's epoch: e^{−500·steps}, and local times shifted by the epochs.
+            let factor = if steps == 0 { 1.0 } else { self.epoch_decay };
+            let shift = f64::from(steps) * self.epoch_length;
+            sum += factor * part;
+            weighted += factor * (part_weighted - shift * part);
         };
-        for (slot, target) in targets.enumerate() {
-            let time = times[target];
-            while next < sources.end && times[next] < time {
-                move_to(self.epoch[next], &mut sum, &mut weighted);
-                sum += self.grow[next];
-                weighted += self.local[next] * self.grow[next];
-                next += 1;
+        add(self.run_sum(oldest, last), steps);
+        let run_start = self.run_start[last] as usize;
+        if steps == 0 && run_start > oldest && epoch - self.epoch[run_start - 1] == 1 {
+            add(self.run_sum(oldest, run_start - 1), 1);
+        }
+        let shrink = self.shrink[target];
+        (
+            (sum * shrink).max(0.0),
+            ((self.local[target] * sum - weighted) * shrink).max(0.0),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lattice::{LatticeSpec, StudyArea};
+
+    /// The log-likelihood by the definition, pair by pair.
+    fn brute_force_log_likelihood(
+        lattice: &Lattice,
+        events: &[(usize, f64)],
+        neighbourhood: &Neighbourhood,
+        weights: &[f64],
+        parameters: &Parameters,
+        (period, cutoff): (f64, f64),
+    ) -> f64 {
+        let (theta, omega) = (parameters.theta, parameters.omega);
+        let mut value = -parameters.background.iter().sum::<f64>() * period;
+        for &(cell, time) in events {
+            let (column, row) = lattice.position(cell);
+            let mut intensity = parameters.background[cell];
+            for &(source, source_time) in events {
+                let gap = time - source_time;
+                if gap <= 0.0 || gap >= cutoff {
+                    continue;
+                }
+                let (source_column, source_row) = lattice.position(source);
+                let offset = (
+                    column as i32 - source_column as i32,
+                    row as i32 - source_row as i32,
+                );
+                if let Some(k) = neighbourhood.offsets.iter().position(|o| *o == offset) {
+                    intensity += theta * omega * weights[k] * (-omega * gap).exp();
+                }
             }
-            move_to(self.epoch[target], &mut sum, &mut weighted);
-            let frame_now = self.epoch[target];
-            while oldest < next && times[oldest] <= time - cutoff {
-                let steps = (frame_now - self.epoch[oldest]) as usize;
-                let factor = self.decay.get(steps).copied().unwrap_or(0.0);
-                let value = self.grow[oldest] * factor;
-                sum -= value;
-                weighted -= (self.local[oldest] - steps as f64 * self.epoch_length) * value;
-                oldest += 1;
+            value += intensity.ln();
+            for (k, &(column_offset, row_offset)) in neighbourhood.offsets.iter().enumerate() {
+                if offset_cell(lattice, column, row, column_offset, row_offset).is_some() {
+                    let left = (period - time).min(cutoff);
+                    value -= theta * weights[k] * (1.0 - (-omega * left).exp());
+                }
             }
-            if oldest == next {
-                sum = 0.0;
-                weighted = 0.0;
-            }
-            let shrink = self.shrink[target];
-            sums[slot] = (sum * shrink).max(0.0);
-            delays[slot] = ((self.local[target] * sum - weighted) * shrink).max(0.0);
+        }
+        value
+    }
+
+    #[test]
+    fn the_recursions_match_the_pairwise_likelihood_across_epochs_and_the_cutoff() {
+        let area = StudyArea::BoundingBox {
+            west: -122.35,
+            south: 47.60,
+            east: -122.345,
+            north: 47.604,
+        };
+        let lattice = Lattice::new(&area, LatticeSpec::square(100.0)).unwrap();
+        // A fixed pseudo-random sequence (no rand in the library's own tests).
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let period = 300.0;
+        let events: Vec<Event> = (0..400)
+            .map(|_| {
+                let cell = (next() * lattice.len() as f64) as usize;
+                let [x, y] = lattice.centre_xy(cell);
+                Event {
+                    xy: [x + 40.0 * (next() - 0.5), y + 40.0 * (next() - 0.5)],
+                    day: if next() < 0.5 {
+                        period * next()
+                    } else {
+                        // Bursts, so that short gaps and epoch crossings occur.
+                        (next() * 10.0).floor() * 30.0 + next() * 0.5
+                    },
+                }
+            })
+            .collect();
+        let window = Window {
+            train_from: 0.0,
+            until: period,
+            horizon_days: 1.0,
+        };
+        let (training, _) = Training::new(&lattice, &events, window);
+        let placed: Vec<(usize, f64)> = (0..training.cells.len())
+            .flat_map(|slot| {
+                let cell = training.cells[slot];
+                training.times[training.range(slot)]
+                    .iter()
+                    .map(move |&time| (cell, time))
+            })
+            .collect();
+        let neighbourhood = Neighbourhood::new(&lattice, 150.0).unwrap();
+        assert_eq!(neighbourhood.len(), 9);
+        let weights = neighbourhood.weights(Some(90.0));
+        for (omega, cutoff) in [(0.3, 1000.0), (0.3, 20.0), (30.0, 20.0), (100.0, 50.0)] {
+            let parameters = Parameters {
+                background: (0..lattice.len())
+                    .map(|cell| 0.01 + 0.001 * cell as f64)
+                    .collect(),
+                theta: 0.4,
+                omega,
+                sigma_m: Some(90.0),
+            };
+            let links = Links::new(&training, &neighbourhood, cutoff).unwrap();
+            let reach = training.reach_by_offset(&neighbourhood, omega, cutoff);
+            let expectation = training.expectation(&links, &weights, &parameters, reach, true);
+            let expected = brute_force_log_likelihood(
+                &lattice,
+                &placed,
+                &neighbourhood,
+                &weights,
+                &parameters,
+                (period, cutoff),
+            );
+            assert!(
+                (expectation.log_likelihood - expected).abs() < 1e-9 * expected.abs(),
+                "ω {omega} cut-off {cutoff}: {} against {expected}",
+                expectation.log_likelihood
+            );
+            let pairs: f64 = expectation.pairs_by_offset.iter().sum();
+            assert!((pairs - expectation.offspring).abs() < 1e-9 * pairs.max(1.0));
         }
     }
 }
