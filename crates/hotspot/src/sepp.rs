@@ -2,13 +2,23 @@
 //! al. 2015, the model behind PredPol): calls raise the chance of more calls nearby for a few
 //! days. Fitted by expectation–maximisation, it forecasts each cell's expected calls.
 //!
-//! Intensity in cell c at time t: λ_c(t) = μ_c + Σ_{t_i < t} θ ω e^{−ω(t − t_i)} g(c − c_i),
-//! with the triggering kernel cut off at `time_cutoff_days` (pairs further apart in time do not
-//! excite each other; the kernel is the truncated exponential on [0, cut-off)). The spatial
-//! kernel g is a Gaussian over the distances between cell centres, kept within
-//! `space_cutoff_m` and normalised to sum 1 over that neighbourhood; a cut-off below one cell
-//! is the original same-cell-only model (g = 1 on the parent's cell). Offspring that would land
-//! on cells outside the study area are lost, and the compensator says so.
+//! Intensity in cell c at time t: λ_c(t) = μ_c + Σ_{t_i < t} θ ω e^{−ω(t − t_i)} g(c − c_i).
+//! - Time: the kernel is cut off at `time_cutoff_days` (pairs further apart do not excite each
+//!   other; the compensator and the forecast use the same truncated kernel). Each event's
+//!   exciting sources are found once per fit as a range of its neighbour cell's time-sorted
+//!   events; every iteration sums a range from running sums (difference of prefix sums within
+//!   epochs of 500/ω days), so no restart or subtraction drifts. Kernel terms below e^{−500} are
+//!   dropped.
+//! - Space: g is a Gaussian of the distance between cell centres, over the cells within
+//!   `space_cutoff_m`, normalised to sum 1 over that neighbourhood; σ is fitted by EM unless
+//!   given. A cut-off below one cell is the original same-cell-only model (g = 1). Offspring
+//!   that would land outside the study area are lost, and the compensator says so.
+//! - Background: μ_c per cell by EM; optionally smoothed over cells at each update
+//!   (`background_bandwidth_m`), which gives empty cells a rate but is no longer an exact M-step.
+//! - Iteration: ECM updates (μ, θ, ω, σ in turn, each a conditional maximum, with the edge
+//!   correction 1 − e^{−ω(T − t_i)} in θ's and ω's), accelerated by SQUAREM jumps that are kept
+//!   only when they raise the likelihood; so without smoothing the log-likelihood never falls.
+//!   ω stays in `OMEGA_RANGE`, θ in [0, `THETA_MAX`].
 
 mod excitation;
 mod smoothing;
@@ -50,7 +60,9 @@ impl Default for SeppConfig {
     }
 }
 
-/// The most EM updates one fit may run: bounds the work a request can cause.
+/// The longest training period (a century, in days): bounds the epochs of the recursions.
+pub const MAX_TRAINING_DAYS: f64 = 36_525.0;
+/// The most E-steps one fit may run: bounds the work a request can cause.
 pub const MAX_ITERATIONS: usize = 10_000;
 /// The most cells one neighbourhood may hold (a radius of about 11 cells).
 pub const MAX_NEIGHBOURS: usize = 400;
@@ -77,9 +89,9 @@ pub enum SeppError {
     TimeCutoff(f64),
     #[error("space_cutoff_m {0} is not usable: give finite metres, 0 or more (0 keeps offspring in their parent's cell)")]
     SpaceCutoff(f64),
-    #[error("spatial_sigma_m {0} is not usable: give finite metres above 0, or none to fit it")]
+    #[error("spatial_sigma_m {0} is not usable: give finite metres, 1 or more, or none to fit it")]
     SpatialSigma(f64),
-    #[error("background_bandwidth_m {0} is not usable: give finite metres above 0, or none for no smoothing")]
+    #[error("background_bandwidth_m {0} is not usable: give finite metres, 1 or more, or none for no smoothing")]
     BackgroundBandwidth(f64),
     #[error("space_cutoff_m {space_cutoff_m} on {cell_metres} m cells reaches {neighbours} cells, more than the limit of {limit}; give a smaller cut-off or larger cells")]
     NeighbourhoodTooLarge {
@@ -97,7 +109,7 @@ pub enum SeppError {
         cells: f64,
         limit: usize,
     },
-    #[error("window from day {train_from} until day {until} with a horizon of {horizon_days} days is not usable: give finite days with train_from before until and a horizon above 0")]
+    #[error("window from day {train_from} until day {until} with a horizon of {horizon_days} days is not usable: give finite days with train_from before until, at most {MAX_TRAINING_DAYS} days apart, and a horizon above 0")]
     Window {
         train_from: f64,
         until: f64,
@@ -137,12 +149,12 @@ impl SeppConfig {
             return Err(SeppError::SpaceCutoff(self.space_cutoff_m));
         }
         if let Some(sigma) = self.spatial_sigma_m {
-            if !(sigma.is_finite() && sigma > 0.0) {
+            if !(sigma.is_finite() && sigma >= 1.0) {
                 return Err(SeppError::SpatialSigma(sigma));
             }
         }
         if let Some(bandwidth) = self.background_bandwidth_m {
-            if !(bandwidth.is_finite() && bandwidth > 0.0) {
+            if !(bandwidth.is_finite() && bandwidth >= 1.0) {
                 return Err(SeppError::BackgroundBandwidth(bandwidth));
             }
         }
@@ -165,8 +177,9 @@ pub struct SeppFit {
     /// Background rate μ per cell per day, one per cell of the lattice (0 outside the study
     /// area).
     pub background: Vec<f64>,
-    /// Mean number of offspring per event within the time cut-off (the branching ratio), in
-    /// [0, `THETA_MAX`].
+    /// Weight of the triggering kernel θ·ω·e^{−ωτ}, in [0, `THETA_MAX`]: an event's expected
+    /// number of offspring (the branching ratio) is θ·(1 − e^{−ω·cut-off}), θ itself when the
+    /// cut-off is long against 1/ω.
     pub theta: f64,
     /// Decay rate of the triggering kernel, per day, in `OMEGA_RANGE`.
     pub omega: f64,
@@ -255,10 +268,9 @@ pub fn fit(
         sigma_m: initial_sigma,
     };
     let links = Links::new(&training, &neighbourhood, config.time_cutoff_days)?;
-    let cutoff = config.time_cutoff_days;
     let evaluate = |parameters: Parameters| {
         let weights = neighbourhood.weights(parameters.sigma_m);
-        let reach = training.reach_by_offset(&neighbourhood, parameters.omega, cutoff);
+        let reach = training.reach_by_offset(&links, &neighbourhood, parameters.omega);
         let expectation = training.expectation(&links, &weights, &parameters, reach, sigma_fitted);
         State {
             parameters,
@@ -285,16 +297,16 @@ pub fn fit(
             0.0
         };
         let omega = training.best_omega(
+            &links,
             &neighbourhood,
             &state.weights,
             expectation,
             theta,
             state.parameters.omega,
-            cutoff,
         );
         let mut sigma_m = state.parameters.sigma_m;
         if sigma_fitted {
-            let reach_by_offset = training.reach_by_offset(&neighbourhood, omega, cutoff);
+            let reach_by_offset = training.reach_by_offset(&links, &neighbourhood, omega);
             sigma_m = sigma_m.map(|sigma| {
                 neighbourhood.best_sigma(
                     &expectation.pairs_by_offset,
@@ -454,6 +466,7 @@ fn validate_window(window: Window) -> Result<(), SeppError> {
     if train_from.is_finite()
         && until.is_finite()
         && train_from < until
+        && until - train_from <= MAX_TRAINING_DAYS
         && horizon_days.is_finite()
         && horizon_days > 0.0
     {

@@ -476,6 +476,7 @@ fn refuses_bad_settings_naming_them() {
         window(0.0, 10.0, 0.0),
         window(f64::NAN, 10.0, 1.0),
         window(0.0, 10.0, f64::INFINITY),
+        window(-1e300, 1e300, 1.0),
     ] {
         assert!(matches!(
             fit(&lattice, &events, bad, SeppConfig::default()),

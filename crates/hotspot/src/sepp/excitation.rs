@@ -257,24 +257,32 @@ impl<'a> Training<'a> {
 
     /// The time each event's offspring have left before the end of training, as the share of
     /// the kernel's mass (1 − e^{−ω·min(T − t, cut-off)}), summed per slot.
-    fn reach_by_slot(&self, omega: f64, cutoff: f64) -> Vec<f64> {
-        (0..self.cells.len())
-            .map(|slot| {
-                self.times[self.range(slot)]
-                    .iter()
-                    .map(|time| -(-omega * (self.period - time).min(cutoff)).exp_m1())
-                    .sum()
-            })
-            .collect()
+    fn reach_by_slot(&self, links: &Links, omega: f64) -> Vec<f64> {
+        let full = -(-omega * links.cutoff).exp_m1();
+        let mut by_slot: Vec<f64> = links
+            .far_counts
+            .iter()
+            .map(|&count| f64::from(count) * full)
+            .collect();
+        for &(left, slot) in &links.recent {
+            // Beyond 40 decay times the share is 1 to within 4e-18.
+            let share = if omega * left > 40.0 {
+                1.0
+            } else {
+                -(-omega * left).exp_m1()
+            };
+            by_slot[slot as usize] += share;
+        }
+        by_slot
     }
 
     pub(super) fn reach_by_offset(
         &self,
+        links: &Links,
         neighbourhood: &Neighbourhood,
         omega: f64,
-        cutoff: f64,
     ) -> Vec<f64> {
-        let by_slot = self.reach_by_slot(omega, cutoff);
+        let by_slot = self.reach_by_slot(links, omega);
         let mut by_offset = vec![0.0; neighbourhood.len()];
         for (slot, reach) in by_slot.iter().enumerate() {
             let (column, row) = self.positions[slot];
@@ -400,36 +408,45 @@ impl<'a> Training<'a> {
     /// Newton on its derivative over ln ω in `OMEGA_RANGE`; never worse than `current`.
     pub(super) fn best_omega(
         &self,
+        links: &Links,
         neighbourhood: &Neighbourhood,
         weights: &[f64],
         expectation: &Expectation,
         theta: f64,
         current: f64,
-        cutoff: f64,
     ) -> f64 {
         let (offspring, delay) = (expectation.offspring, expectation.delay);
         if !(offspring > 0.0 && delay > 0.0) {
             return current;
         }
         let kept = self.kept_by_slot(neighbourhood, weights);
-        let mut terms: Vec<(f64, f64)> = Vec::new();
-        let mut far = 0.0;
-        for (slot, weight) in kept.iter().enumerate() {
-            for time in &self.times[self.range(slot)] {
-                let left = self.period - time;
-                if left < cutoff {
-                    terms.push((left, theta * weight));
-                } else {
-                    far += theta * weight;
-                }
-            }
+        // (time left, θ·kept) in increasing time left, the events beyond the cut-off as one.
+        let mut terms: Vec<(f64, f64)> = links
+            .recent
+            .iter()
+            .map(|&(left, slot)| (left, theta * kept[slot as usize]))
+            .collect();
+        let far: f64 = links
+            .far_counts
+            .iter()
+            .zip(&kept)
+            .map(|(&count, kept)| f64::from(count) * kept)
+            .sum();
+        terms.push((links.cutoff, theta * far));
+        let mut weight_after = vec![0.0; terms.len() + 1];
+        for index in (0..terms.len()).rev() {
+            weight_after[index] = weight_after[index + 1] + terms[index].1;
         }
-        terms.push((cutoff, far));
         let objective = |omega: f64| {
-            let lost: f64 = terms
-                .iter()
-                .map(|(left, weight)| -weight * (-omega * left).exp_m1())
-                .sum();
+            let mut lost = 0.0;
+            for (index, (left, weight)) in terms.iter().enumerate() {
+                if omega * left > 40.0 {
+                    // The rest have lost all but e^{−40} of their offspring's mass.
+                    lost += weight_after[index];
+                    break;
+                }
+                lost -= weight * (-omega * left).exp_m1();
+            }
             offspring * omega.ln() - omega * delay - lost
         };
         // h(u) = ω·f'(ω) at ω = e^u, and dh/du.
@@ -437,6 +454,9 @@ impl<'a> Training<'a> {
             let omega = log_omega.exp();
             let (mut first, mut second) = (0.0, 0.0);
             for (left, weight) in &terms {
+                if omega * left > 60.0 {
+                    break;
+                }
                 let decay = weight * left * (-omega * left).exp();
                 first += decay;
                 second += decay * left;
@@ -485,11 +505,17 @@ impl<'a> Training<'a> {
 /// the (time-sorted) source cell. They depend on the times and the cut-off only, so they are
 /// found once per fit, and each EM iteration reads them instead of merging the cells again.
 pub(super) struct Links {
+    cutoff: f64,
     /// Links of slot s: `links[starts[s]..starts[s + 1]]`.
     starts: Vec<usize>,
     links: Vec<Link>,
     /// (oldest, next) source indices per target event of each link.
     bounds: Vec<(u32, u32)>,
+    /// (time left before the end of training, slot) of the events within the cut-off of it, in
+    /// increasing time left.
+    recent: Vec<(f64, u32)>,
+    /// Per slot, how many events lie further than the cut-off from the end of training.
+    far_counts: Vec<u32>,
 }
 
 struct Link {
@@ -521,10 +547,24 @@ impl Links {
             });
         }
         let mut links = Links {
+            cutoff,
             starts: Vec::with_capacity(training.cells.len() + 1),
             links: Vec::new(),
             bounds: Vec::with_capacity(total),
+            recent: Vec::new(),
+            far_counts: vec![0; training.cells.len()],
         };
+        for slot in 0..training.cells.len() {
+            for time in &training.times[training.range(slot)] {
+                let left = training.period - time;
+                if left < cutoff {
+                    links.recent.push((left, slot as u32));
+                } else {
+                    links.far_counts[slot] += 1;
+                }
+            }
+        }
+        links.recent.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         for slot in 0..training.cells.len() {
             links.starts.push(links.links.len());
             let targets = training.range(slot);
@@ -761,7 +801,7 @@ mod tests {
                 sigma_m: Some(90.0),
             };
             let links = Links::new(&training, &neighbourhood, cutoff).unwrap();
-            let reach = training.reach_by_offset(&neighbourhood, omega, cutoff);
+            let reach = training.reach_by_offset(&links, &neighbourhood, omega);
             let expectation = training.expectation(&links, &weights, &parameters, reach, true);
             let expected = brute_force_log_likelihood(
                 &lattice,
