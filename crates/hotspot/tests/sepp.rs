@@ -371,29 +371,36 @@ fn background_smoothing_reaches_empty_cells_and_keeps_the_total() {
         background_bandwidth_m: Some(150.0),
         ..SeppConfig::default()
     };
-    let smoothed = fit(&lattice, &events, window(0.0, 100.0, 1.0), config).unwrap();
-    let plain = fit(
-        &lattice,
-        &events,
-        window(0.0, 100.0, 1.0),
-        SeppConfig::default(),
-    )
-    .unwrap();
+    let training = window(0.0, 100.0, 1.0);
+    let fitted = fit(&lattice, &events, training, config).unwrap();
+    let plain = fit(&lattice, &events, training, SeppConfig::default()).unwrap();
+    assert_eq!(plain.smoothed_background, None);
+    // Smoothing is for the forecast: the fit itself is the same.
+    assert_eq!((fitted.theta, fitted.omega), (plain.theta, plain.omega));
+    assert_eq!(fitted.background, plain.background);
+    let smoothed = fitted.smoothed_background.as_ref().unwrap();
     let neighbour = busy + 1;
     assert!(lattice.inside[neighbour]);
-    assert_eq!(plain.background[neighbour], 0.0);
-    assert!(smoothed.background[neighbour] > 0.0);
-    assert!(smoothed.background[busy] > smoothed.background[neighbour]);
-    assert!(smoothed.background[busy] < plain.background[busy]);
-    for cell in 0..lattice.len() {
-        assert!(smoothed.background[cell].is_finite() && smoothed.background[cell] >= 0.0);
-        if !lattice.inside[cell] {
-            assert_eq!(smoothed.background[cell], 0.0);
+    assert_eq!(fitted.background[neighbour], 0.0);
+    assert!(smoothed[neighbour] > 0.0);
+    assert!(smoothed[busy] > smoothed[neighbour]);
+    assert!(smoothed[busy] < fitted.background[busy]);
+    for (rate, inside) in smoothed.iter().zip(&lattice.inside) {
+        assert!(rate.is_finite() && *rate >= 0.0);
+        if !inside {
+            assert_eq!(*rate, 0.0);
         }
     }
-    // Each event is background or offspring: the background's total is at most the events.
-    let total: f64 = smoothed.background.iter().sum::<f64>() * 100.0;
-    assert!(total > 0.0 && total <= 400.0 + 1e-9, "{total}");
+    let total: f64 = fitted.background.iter().sum();
+    let smoothed_total: f64 = smoothed.iter().sum();
+    assert!((smoothed_total / total - 1.0).abs() < 1e-12);
+    // The forecast starts from the smoothed rates; a window long after training has only them.
+    let later = fitted
+        .expected_counts(&lattice, &events, window(0.0, 400.0, 2.0))
+        .unwrap();
+    for (count, rate) in later.iter().zip(smoothed) {
+        assert_eq!(*count, 2.0 * rate);
+    }
 }
 
 #[test]
