@@ -583,6 +583,17 @@ impl Sepp {
     pub fn config(&self) -> SeppConfig {
         self.config
     }
+
+    /// Fits on the window's training events and forecasts its horizon: `score`, with the
+    /// reason when there is nothing to score.
+    pub fn forecast(
+        &self,
+        lattice: &Lattice,
+        events: &[Event],
+        window: Window,
+    ) -> Result<Vec<f64>, SeppError> {
+        fit(lattice, events, window, self.config)?.expected_counts(lattice, events, window)
+    }
 }
 
 impl Model for Sepp {
@@ -591,11 +602,10 @@ impl Model for Sepp {
     }
 
     /// Expected calls per cell over the horizon. The trait cannot say why a fit failed, so a
-    /// window without training events (or an unusable window) scores every cell 0; call `fit`
-    /// to see the reason.
+    /// window without training events (or an unusable window, or a neighbourhood too large for
+    /// the lattice) scores every cell 0; `forecast` gives the reason.
     fn score(&self, lattice: &Lattice, events: &[Event], window: Window) -> Vec<f64> {
-        fit(lattice, events, window, self.config)
-            .and_then(|fitted| fitted.expected_counts(lattice, events, window))
+        self.forecast(lattice, events, window)
             .unwrap_or_else(|_| vec![0.0; lattice.len()])
     }
 }

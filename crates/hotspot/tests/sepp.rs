@@ -538,6 +538,11 @@ fn an_empty_window_is_an_error_and_scores_zero_and_stray_events_are_counted() {
     assert_eq!(model.name(), "sepp");
     let scores = model.score(&lattice, &events, window(20.0, 40.0, 1.0));
     assert_eq!(scores, vec![0.0; lattice.len()]);
+    let sepp = Sepp::new(SeppConfig::default()).unwrap();
+    assert!(matches!(
+        sepp.forecast(&lattice, &events, window(20.0, 40.0, 1.0)),
+        Err(SeppError::NoTrainingEvents { .. })
+    ));
 
     let fitted = fit(
         &lattice,
