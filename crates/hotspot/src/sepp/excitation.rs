@@ -357,8 +357,8 @@ impl<'a> Training<'a> {
                     if oldest == next {
                         continue;
                     }
-                    let (sum, delays) =
-                        timeline.window_sum(targets.start + i, oldest as usize, next as usize);
+                    let target = &timeline.stamps[targets.start + i];
+                    let (sum, delays) = timeline.window_sum(target, oldest as usize, next as usize);
                     excitation[i] += weight * sum;
                     delay[i] += weight * delays;
                     if by_offset_wanted {
@@ -605,28 +605,28 @@ struct Timeline {
     epoch_length: f64,
     /// e^{−ω·epoch_length} = e^{−500}
     epoch_decay: f64,
-    epoch: Vec<u32>,
-    local: Vec<f64>,
-    shrink: Vec<f64>,
-    /// First index of the run of same-epoch events of the same cell each event belongs to.
-    run_start: Vec<u32>,
-    /// Σ e^{ω·local} and Σ local·e^{ω·local} from the run's start to the event, inclusive.
-    running: Vec<(f64, f64)>,
+    stamps: Vec<Stamp>,
+}
+
+/// One event's place on the timeline, kept together because a source range reads all of it.
+#[derive(Clone, Copy)]
+struct Stamp {
+    /// Σ e^{ω·local} and Σ local·e^{ω·local} from the start of the event's run (same cell,
+    /// same epoch) to the event, inclusive.
+    running: (f64, f64),
+    /// Days since the start of the event's epoch.
+    local: f64,
+    /// e^{−ω·local}
+    shrink: f64,
+    /// First index of the event's run.
+    run_start: u32,
+    epoch: u32,
 }
 
 impl Timeline {
     fn new(training: &Training, omega: f64) -> Timeline {
         let epoch_length = 500.0 / omega;
-        let count = training.times.len();
-        let mut timeline = Timeline {
-            epoch_length,
-            epoch_decay: (-500.0f64).exp(),
-            epoch: Vec::with_capacity(count),
-            local: Vec::with_capacity(count),
-            shrink: Vec::with_capacity(count),
-            run_start: Vec::with_capacity(count),
-            running: Vec::with_capacity(count),
-        };
+        let mut stamps: Vec<Stamp> = Vec::with_capacity(training.times.len());
         for slot in 0..training.cells.len() {
             let range = training.range(slot);
             for index in range.clone() {
@@ -635,31 +635,34 @@ impl Timeline {
                 let local = time - epoch * epoch_length;
                 let grow = (omega * local).exp();
                 let epoch = epoch as u32;
-                let continues = index > range.start && timeline.epoch[index - 1] == epoch;
-                let (run_start, before) = if continues {
-                    (timeline.run_start[index - 1], timeline.running[index - 1])
-                } else {
-                    (index as u32, (0.0, 0.0))
+                let (run_start, before) = match stamps.last() {
+                    Some(previous) if index > range.start && previous.epoch == epoch => {
+                        (previous.run_start, previous.running)
+                    }
+                    _ => (index as u32, (0.0, 0.0)),
                 };
-                timeline.epoch.push(epoch);
-                timeline.local.push(local);
-                timeline.shrink.push(1.0 / grow);
-                timeline.run_start.push(run_start);
-                timeline
-                    .running
-                    .push((before.0 + grow, before.1 + local * grow));
+                stamps.push(Stamp {
+                    running: (before.0 + grow, before.1 + local * grow),
+                    local,
+                    shrink: 1.0 / grow,
+                    run_start,
+                    epoch,
+                });
             }
         }
-        timeline
+        Timeline {
+            epoch_length,
+            epoch_decay: (-500.0f64).exp(),
+            stamps,
+        }
     }
 
-    /// Σ over sources `oldest..last` (inclusive, one run) of (e^{ω·local}, local·e^{ω·local}).
-    fn run_sum(&self, oldest: usize, last: usize) -> (f64, f64) {
-        let run_start = self.run_start[last] as usize;
-        let start = oldest.max(run_start);
-        let (sum, weighted) = self.running[last];
-        if start > run_start {
-            let (before, weighted_before) = self.running[start - 1];
+    /// Σ over sources `oldest..=last` (one run) of (e^{ω·local}, local·e^{ω·local}).
+    fn run_sum(&self, oldest: usize, last: &Stamp) -> (f64, f64) {
+        let run_start = last.run_start as usize;
+        let (sum, weighted) = last.running;
+        if oldest > run_start {
+            let (before, weighted_before) = self.stamps[oldest - 1].running;
             (sum - before, weighted - weighted_before)
         } else {
             (sum, weighted)
@@ -668,31 +671,31 @@ impl Timeline {
 
     /// For target event `target`: Σ_j e^{−ω(t − t_j)} and Σ_j (t − t_j)·e^{−ω(t − t_j)} over the
     /// sources `oldest..next` (all before it, within the cut-off).
-    fn window_sum(&self, target: usize, oldest: usize, next: usize) -> (f64, f64) {
-        let epoch = self.epoch[target];
-        let last = next - 1;
-        let steps = epoch - self.epoch[last];
+    fn window_sum(&self, target: &Stamp, oldest: usize, next: usize) -> (f64, f64) {
+        let last = &self.stamps[next - 1];
+        let steps = target.epoch - last.epoch;
         if steps >= 2 {
             return (0.0, 0.0);
         }
-        let mut sum = 0.0;
-        let mut weighted = 0.0;
-        let mut add = |(part, part_weighted): (f64, f64), steps: u32| {
-            // Into the target's epoch: e^{−500·steps}, and local times shifted by the epochs.
-            let factor = if steps == 0 { 1.0 } else { self.epoch_decay };
-            let shift = f64::from(steps) * self.epoch_length;
-            sum += factor * part;
-            weighted += factor * (part_weighted - shift * part);
-        };
-        add(self.run_sum(oldest, last), steps);
-        let run_start = self.run_start[last] as usize;
-        if steps == 0 && run_start > oldest && epoch - self.epoch[run_start - 1] == 1 {
-            add(self.run_sum(oldest, run_start - 1), 1);
+        let (mut sum, mut weighted) = self.run_sum(oldest, last);
+        if steps == 1 {
+            // Into the target's epoch: e^{−500}, and local times shifted by one epoch.
+            weighted = self.epoch_decay * (weighted - self.epoch_length * sum);
+            sum *= self.epoch_decay;
+        } else {
+            let run_start = last.run_start as usize;
+            if run_start > oldest {
+                let previous = &self.stamps[run_start - 1];
+                if target.epoch - previous.epoch == 1 {
+                    let (part, part_weighted) = self.run_sum(oldest, previous);
+                    sum += self.epoch_decay * part;
+                    weighted += self.epoch_decay * (part_weighted - self.epoch_length * part);
+                }
+            }
         }
-        let shrink = self.shrink[target];
         (
-            (sum * shrink).max(0.0),
-            ((self.local[target] * sum - weighted) * shrink).max(0.0),
+            (sum * target.shrink).max(0.0),
+            ((target.local * sum - weighted) * target.shrink).max(0.0),
         )
     }
 }
