@@ -84,6 +84,19 @@ fn seattle_2015(lattice: &Lattice) -> Vec<Event> {
     events
 }
 
+/// Seconds this thread has run on a CPU (Linux's schedstat), so that a loaded machine's waiting
+/// does not count; `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(nanoseconds / 1e9)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 fn main() {
     let area = StudyArea::BoundingBox {
         west: -122.4194,
@@ -117,25 +130,27 @@ fn main() {
         let lattice = Lattice::new(&area, LatticeSpec::square(cell_metres)).unwrap();
         let events = seattle_2015(&lattice);
         for (label, config) in settings {
-            let mut seconds = Vec::new();
+            let (mut seconds, mut cpu) = (Vec::new(), Vec::new());
             let mut last = None;
             for _ in 0..3 {
-                let start = Instant::now();
+                let (start, cpu_start) = (Instant::now(), cpu_seconds());
                 let fitted = fit(&lattice, &events, window, config).unwrap();
                 seconds.push(start.elapsed().as_secs_f64());
+                if let (Some(before), Some(after)) = (cpu_start, cpu_seconds()) {
+                    cpu.push(after - before);
+                }
                 last = Some(fitted);
             }
-            seconds.sort_by(f64::total_cmp);
             let fitted = last.unwrap();
-            let non_empty = fitted.background.iter().filter(|rate| **rate > 0.0).count();
+            let cpu = if cpu.is_empty() {
+                "n/a".to_string()
+            } else {
+                format!("{:.3} s", median(cpu))
+            };
             println!(
-                "sepp fit Jan–Nov 2015, {cell_metres} m cells ({} cells, {} with μ > 0), {label}: median {:.3} s (of {:.3}, {:.3}, {:.3}); {} events, θ {:.4}, ω {:.4}/day, σ {:?} m, {} iterations, converged {}",
+                "sepp fit Jan–Nov 2015, {cell_metres} m cells ({} cells), {label}: median {:.3} s wall, {cpu} on CPU (3 runs); {} events, θ {:.4}, ω {:.4}/day, σ {:?} m, {} iterations, converged {}",
                 lattice.len(),
-                non_empty,
-                seconds[1],
-                seconds[0],
-                seconds[1],
-                seconds[2],
+                median(seconds),
                 fitted.events_used,
                 fitted.theta,
                 fitted.omega,
