@@ -216,6 +216,7 @@ pub struct SeppFit {
 /// The current parameters of the EM iteration.
 #[derive(Debug, Clone)]
 struct Parameters {
+    /// μ of the cells with events, by slot (the others' EM estimate is 0).
     background: Vec<f64>,
     theta: f64,
     omega: f64,
@@ -259,10 +260,9 @@ pub fn fit(
             .unwrap_or((config.space_cutoff_m / 2.0).clamp(sigma_range.0, sigma_range.1))
     });
 
-    let mut background = vec![0.0; lattice.len()];
-    for (slot, &cell) in training.cells.iter().enumerate() {
-        background[cell] = training.count(slot) as f64 / (2.0 * period);
-    }
+    let background = (0..training.cells.len())
+        .map(|slot| training.count(slot) as f64 / (2.0 * period))
+        .collect();
     let initial = Parameters {
         background,
         theta: 0.5,
@@ -285,10 +285,11 @@ pub fn fit(
     // log-likelihood, so the likelihood never falls.
     let maximise = |state: &State| {
         let expectation = &state.expectation;
-        let mut background = vec![0.0; lattice.len()];
-        for (slot, &cell) in training.cells.iter().enumerate() {
-            background[cell] = expectation.background_share[slot] / period;
-        }
+        let background = expectation
+            .background_share
+            .iter()
+            .map(|share| share / period)
+            .collect();
         let reach = dot(&state.weights, &expectation.reach_by_offset);
         let theta = if reach > 0.0 {
             (expectation.offspring / reach).clamp(0.0, THETA_MAX)
@@ -372,9 +373,13 @@ pub fn fit(
         weights,
         expectation,
     } = state;
+    let mut background = vec![0.0; lattice.len()];
+    for (slot, &cell) in training.cells.iter().enumerate() {
+        background[cell] = parameters.background[slot];
+    }
     Ok(SeppFit {
-        smoothed_background: smoother.map(|smoother| smoother.smooth(&parameters.background)),
-        background: parameters.background,
+        smoothed_background: smoother.map(|smoother| smoother.smooth(&background)),
+        background,
         theta: parameters.theta,
         omega: parameters.omega,
         sigma_m: parameters.sigma_m,

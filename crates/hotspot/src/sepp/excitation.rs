@@ -338,7 +338,7 @@ impl<'a> Training<'a> {
         let (mut excitation, mut delay, mut by_link, mut inverse) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut log_intensity = 0.0;
-        for (slot, &cell) in self.cells.iter().enumerate() {
+        for slot in 0..self.cells.len() {
             let targets = self.range(slot);
             let n = targets.len();
             let slot_links = &links.links[links.starts[slot]..links.starts[slot + 1]];
@@ -366,7 +366,7 @@ impl<'a> Training<'a> {
                     }
                 }
             }
-            let background = parameters.background[cell];
+            let background = parameters.background[slot];
             inverse.clear();
             for i in 0..n {
                 let triggered = rate * excitation[i];
@@ -711,14 +711,14 @@ mod tests {
         events: &[(usize, f64)],
         neighbourhood: &Neighbourhood,
         weights: &[f64],
-        parameters: &Parameters,
+        (background, parameters): (&[f64], &Parameters),
         (period, cutoff): (f64, f64),
     ) -> f64 {
         let (theta, omega) = (parameters.theta, parameters.omega);
-        let mut value = -parameters.background.iter().sum::<f64>() * period;
+        let mut value = -background.iter().sum::<f64>() * period;
         for &(cell, time) in events {
             let (column, row) = lattice.position(cell);
-            let mut intensity = parameters.background[cell];
+            let mut intensity = background[cell];
             for &(source, source_time) in events {
                 let gap = time - source_time;
                 if gap <= 0.0 || gap >= cutoff {
@@ -795,10 +795,12 @@ mod tests {
         assert_eq!(neighbourhood.len(), 9);
         let weights = neighbourhood.weights(Some(90.0));
         for (omega, cutoff) in [(0.3, 1000.0), (0.3, 20.0), (30.0, 20.0), (100.0, 50.0)] {
+            let mut by_cell = vec![0.0; lattice.len()];
+            for &cell in &training.cells {
+                by_cell[cell] = 0.01 + 0.001 * cell as f64;
+            }
             let parameters = Parameters {
-                background: (0..lattice.len())
-                    .map(|cell| 0.01 + 0.001 * cell as f64)
-                    .collect(),
+                background: training.cells.iter().map(|&cell| by_cell[cell]).collect(),
                 theta: 0.4,
                 omega,
                 sigma_m: Some(90.0),
@@ -811,7 +813,7 @@ mod tests {
                 &placed,
                 &neighbourhood,
                 &weights,
-                &parameters,
+                (&by_cell, &parameters),
                 (period, cutoff),
             );
             assert!(
