@@ -27,7 +27,7 @@ mod excitation;
 mod smoothing;
 
 use crate::forecast::{Event, Model, Window};
-use crate::lattice::Lattice;
+use crate::lattice::{Lattice, LatticeSpec};
 use excitation::{Links, Neighbourhood, Training};
 
 /// Settings of a fit. `Default` gives the values the forecasts use.
@@ -125,14 +125,14 @@ pub enum SeppError {
         train_from: f64,
         until: f64,
     },
-    #[error("the fit was made on a {fitted_columns}×{fitted_rows} lattice of {fitted_cell_metres} m cells, not on this {columns}×{rows} lattice of {cell_metres} m cells; fit again on this lattice")]
+    #[error("the fit was made on a {fitted_columns}×{fitted_rows} lattice laid as {fitted_spec:?}, not on this {columns}×{rows} lattice laid as {spec:?}; fit again on this lattice")]
     LatticeMismatch {
         fitted_columns: usize,
         fitted_rows: usize,
-        fitted_cell_metres: f64,
+        fitted_spec: LatticeSpec,
         columns: usize,
         rows: usize,
-        cell_metres: f64,
+        spec: LatticeSpec,
     },
 }
 
@@ -210,7 +210,7 @@ pub struct SeppFit {
     pub events_outside: usize,
     columns: usize,
     rows: usize,
-    cell_metres: f64,
+    spec: LatticeSpec,
 }
 
 /// The current parameters of the EM iteration.
@@ -393,7 +393,7 @@ pub fn fit(
         events_outside: outside,
         columns: lattice.columns,
         rows: lattice.rows,
-        cell_metres,
+        spec: lattice.spec,
     })
 }
 
@@ -502,16 +502,14 @@ impl SeppFit {
         window: Window,
     ) -> Result<Vec<f64>, SeppError> {
         validate_window(window)?;
-        if (lattice.columns, lattice.rows) != (self.columns, self.rows)
-            || lattice.spec.cell_metres != self.cell_metres
-        {
+        if (lattice.columns, lattice.rows, lattice.spec) != (self.columns, self.rows, self.spec) {
             return Err(SeppError::LatticeMismatch {
                 fitted_columns: self.columns,
                 fitted_rows: self.rows,
-                fitted_cell_metres: self.cell_metres,
+                fitted_spec: self.spec,
                 columns: lattice.columns,
                 rows: lattice.rows,
-                cell_metres: lattice.spec.cell_metres,
+                spec: lattice.spec,
             });
         }
         let horizon = window.horizon_days;

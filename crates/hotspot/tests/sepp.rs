@@ -563,6 +563,23 @@ fn an_empty_window_is_an_error_and_scores_zero_and_stray_events_are_counted() {
         fitted.expected_counts(&other, &events, window(0.0, 10.0, 1.0)),
         Err(SeppError::LatticeMismatch { .. })
     ));
+    let shifted = Lattice::new(
+        &StudyArea::BoundingBox {
+            west: -122.35,
+            south: 47.60,
+            east: -122.33,
+            north: 47.615,
+        },
+        LatticeSpec {
+            offset: [0.5, 0.5],
+            ..LatticeSpec::square(100.0)
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        fitted.expected_counts(&shifted, &events, window(0.0, 10.0, 1.0)),
+        Err(SeppError::LatticeMismatch { .. })
+    ));
 }
 
 // Seattle's 2015 calls: the columns this test reads, and local days since 1970.
