@@ -43,15 +43,18 @@ pub struct DemoArgs {
     /// every call to the dispatcher.
     #[arg(long, default_value = "45")]
     pub auto_dispatch: String,
-    /// Where the dashboard and API listen; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// Where the dashboard and API listen: HOST:PORT or a port alone (8081); port 0 picks a free
+    /// port.
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = crate::serve::parse_listen)]
     pub listen: SocketAddr,
     /// MQTT broker for unit positions, HOST:PORT (optional).
     #[arg(long)]
     pub mqtt: Option<String>,
-    /// Where the graph, the deployment and the event log go (the log starts afresh each run).
-    #[arg(long, default_value = "target/pingan-demo")]
-    pub out: PathBuf,
+    /// Where the graph, the deployment and the event log go, each named after the city
+    /// (CITY.graph, CITY-deployment.toml, CITY-demo.db; the log starts afresh each run).
+    /// Default: target/pingan-demo in the repository.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Loads the city's graph, importing it first when it is missing or older than the extract.
@@ -126,18 +129,57 @@ fn parse_auto_dispatch(text: &str) -> Result<Option<Seconds>> {
     }
 }
 
-pub fn run(args: DemoArgs) -> Result<()> {
+/// A file of the repository: as given when it exists from here, else under the repository this
+/// binary was built from, so the defaults work from any directory.
+fn in_repository(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
+    if here.exists() {
+        return here;
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative);
+    if built_from.exists() {
+        built_from
+    } else {
+        here
+    }
+}
+
+pub fn run(mut args: DemoArgs) -> Result<()> {
+    crate::serve::check_listen_free(args.listen)?;
     let auto_dispatch_after = parse_auto_dispatch(&args.auto_dispatch)?;
+    let bundled_city = args.city == Path::new(BUNDLED_CITY);
+    if bundled_city {
+        args.city = in_repository(BUNDLED_CITY);
+    }
+    if !args.city.exists() {
+        bail!(
+            "the city {} does not exist; give an OpenStreetMap extract with --city FILE.osm.pbf",
+            args.city.display()
+        );
+    }
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            let target = in_repository("target");
+            if target.exists() {
+                target.join("pingan-demo")
+            } else {
+                PathBuf::from("target/pingan-demo")
+            }
+        }
+    };
     if !(0.0..=10_000.0).contains(&args.calls_per_hour) {
         bail!(
             "--calls-per-hour {} is outside 0 to 10000",
             args.calls_per_hour
         );
     }
-    let network = Arc::new(city_graph(&args.city, &args.out)?);
+    let network = Arc::new(city_graph(&args.city, &out)?);
     let stations = match &args.stations {
         Some(path) => Some(path.clone()),
-        None if args.city == Path::new(BUNDLED_CITY) => Some(PathBuf::from(BUNDLED_WORKSTATIONS)),
+        None if bundled_city => Some(in_repository(BUNDLED_WORKSTATIONS)),
         None => None,
     };
     let existing_workstations = match &stations {
@@ -153,7 +195,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     };
     let started = Instant::now();
     let deployment = generate_deployment(&network, &options, args.seed)?;
-    let deployment_file = args.out.join("deployment.toml");
+    let deployment_file = out.join(format!("{}-deployment.toml", city_label(&args.city)));
     std::fs::write(&deployment_file, deployment.to_toml())
         .with_context(|| format!("cannot write {}", deployment_file.display()))?;
     eprintln!(
@@ -167,7 +209,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     );
     print_coverage(&network, &deployment)?;
 
-    let db_file = args.out.join("demo.db");
+    let db_file = out.join(format!("{}-demo.db", city_label(&args.city)));
     for suffix in ["", "-wal", "-shm"] {
         let file = PathBuf::from(format!("{}{suffix}", db_file.display()));
         if file.exists() {
@@ -177,7 +219,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     let admin_token = server::auth::new_token();
     let config = server::ServeConfig {
-        graph: args.out.join(format!("{}.graph", city_label(&args.city))),
+        graph: out.join(format!("{}.graph", city_label(&args.city))),
         db: format!("sqlite://{}", db_file.display()),
         listen: args.listen,
         mqtt: args.mqtt.clone(),

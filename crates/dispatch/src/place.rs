@@ -77,6 +77,7 @@ impl PlaceShape {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Place {
     pub id: String,
     pub name: String,

@@ -14,6 +14,7 @@ pub enum WorkstationCategory {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Workstation {
     pub id: WorkstationId,
     pub name: String,

@@ -5,6 +5,7 @@ pub mod calls;
 pub mod geojson;
 pub mod instance;
 pub mod points;
+pub mod suggest;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

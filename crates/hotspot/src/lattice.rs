@@ -281,7 +281,7 @@ impl Lattice {
     pub fn centre_xy(&self, cell: usize) -> [f64; 2] {
         let (column, row) = (cell % self.columns, cell / self.columns);
         let cell_metres = self.spec.cell_metres;
-        self.from_lattice([
+        self.lattice_to_xy([
             self.origin[0] + (column as f64 + 0.5) * cell_metres,
             self.origin[1] + (row as f64 + 0.5) * cell_metres,
         ])
@@ -296,7 +296,7 @@ impl Lattice {
         let (column, row) = ((cell % self.columns) as f64, (cell / self.columns) as f64);
         let size = self.spec.cell_metres;
         let corner = |du: f64, dv: f64| {
-            self.projection.to_lonlat(self.from_lattice([
+            self.projection.to_lonlat(self.lattice_to_xy([
                 self.origin[0] + (column + du) * size,
                 self.origin[1] + (row + dv) * size,
             ]))
@@ -316,7 +316,7 @@ impl Lattice {
         (cell % self.columns, cell / self.columns)
     }
 
-    fn from_lattice(&self, [u, v]: [f64; 2]) -> [f64; 2] {
+    fn lattice_to_xy(&self, [u, v]: [f64; 2]) -> [f64; 2] {
         [u * self.cos - v * self.sin, u * self.sin + v * self.cos]
     }
 }

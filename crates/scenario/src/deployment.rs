@@ -29,6 +29,7 @@ impl fmt::Display for PatrolGridId {
 
 /// A square patrol grid, bounded by meridians and parallels, guarded by one workstation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PatrolGrid {
     pub id: PatrolGridId,
     pub workstation: WorkstationId,
@@ -54,6 +55,7 @@ impl PatrolGrid {
 /// A key place as files before [`Place`] wrote it: `kind = "key_place"` or `"must_visit"` and a
 /// `location`. Read so that old deployment files keep working; a key place becomes a key unit.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LegacyKeyPlace {
     id: String,
     name: String,
@@ -84,6 +86,7 @@ impl From<LegacyKeyPlace> for Place {
 
 /// A unit as deployed: its kind, home workstation and, for patrols, its grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UnitPlan {
     pub id: UnitId,
     pub name: String,
@@ -109,6 +112,7 @@ pub struct Deployment {
 
 /// A deployment as a file holds it: `places`, or `key_places` in files written before places.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DeploymentFile {
     name: String,
     workstations: Vec<Workstation>,
@@ -147,7 +151,7 @@ impl Deployment {
             problem,
         };
         let deployment: Deployment =
-            toml::from_str(text).map_err(|error| problem(error.to_string().trim().to_string()))?;
+            toml::from_str(text).map_err(|error| problem(toml_problem(text, &error)))?;
         deployment.check().map_err(problem)?;
         Ok(deployment)
     }
@@ -851,4 +855,19 @@ fn plan_units(
         }
     }
     units
+}
+
+/// A TOML error on one line: where (line and column of the offending key or value) and what,
+/// with the nearest valid name for a misspelt key.
+fn toml_problem(text: &str, error: &toml::de::Error) -> String {
+    let message = formats::suggest::explain_unknown_name(error.message().trim());
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
+            format!("line {line} column {column}: {message}")
+        }
+        None => message,
+    }
 }

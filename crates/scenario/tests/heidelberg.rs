@@ -146,6 +146,23 @@ staffing = 4
 }
 
 #[test]
+fn misspelt_keys_are_refused_with_their_line_and_the_nearest_name_issue_15() {
+    let station = "name = \"x\"\n[[workstations]]\nid = \"WS-1\"\nname = \"one\"\ncategory = \"public_security_patrol\"\nlocation = { lon = 8.69, lat = 49.41 }\nstaffing = 4\n";
+    check_bad_deployment(
+        &format!("{station}[[units]]\nid = \"U-1\"\nname = \"car\"\nkind = \"patrol_car\"\nhome = \"WS-1\"\ngird = \"G-1\"\n"),
+        &["bad.toml", "line 13", "unknown field 'gird'", "did you mean 'grid'?"],
+    );
+    check_bad_deployment(
+        &format!("units = []\n{station}[[place]]\nid = \"P-1\"\n"),
+        &["bad.toml", "unknown field 'place'", "did you mean 'places'?"],
+    );
+    check_bad_deployment(
+        &station.replace("staffing = 4", "staffing = 4\ncapacity = 2"),
+        &["bad.toml", "line 8", "unknown field 'capacity'"],
+    );
+}
+
+#[test]
 fn calls_follow_the_hourly_rhythm_and_the_centre() {
     let network = fixtures::heidelberg();
     let calls = generate_calls(network, START, 30.0, 1000.0, 11).unwrap();
