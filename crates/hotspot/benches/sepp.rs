@@ -6,83 +6,12 @@
 
 use std::time::Instant;
 
-use hotspot::forecast::{Event, Window};
-use hotspot::lattice::{Lattice, LatticeSpec, StudyArea};
+use hotspot::forecast::Window;
+use hotspot::lattice::{Lattice, LatticeSpec};
 use hotspot::sepp::{fit, SeppConfig};
-use measure::LonLat;
 
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut characters = line.chars().peekable();
-    while let Some(character) = characters.next() {
-        match (character, quoted) {
-            ('"', true) if characters.peek() == Some(&'"') => {
-                fields.last_mut().unwrap().push('"');
-                characters.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(String::new()),
-            (other, _) => fields.last_mut().unwrap().push(other),
-        }
-    }
-    fields
-}
-
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// `M/D/YY H:MM`, local time, as local days since 1970.
-fn local_day(text: &str) -> Option<f64> {
-    let (date, time) = text.trim().split_once(' ')?;
-    let mut date = date.split('/').map(|part| part.parse::<i64>());
-    let (month, day, year) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
-    let (hours, minutes) = time.split_once(':')?;
-    let minutes = hours.parse::<f64>().ok()? * 60.0 + minutes.parse::<f64>().ok()?;
-    Some(days_from_civil(2000 + year, month, day) as f64 + minutes / 1440.0)
-}
-
-fn seattle_2015(lattice: &Lattice) -> Vec<Event> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/seattle-spd-calls/seattle_spd_911_incident_response_2015.csv"
-    );
-    let text = std::fs::read_to_string(path).expect("the Seattle 2015 calls in ../shared/data");
-    let mut lines = text.lines();
-    let header = split_csv_line(lines.next().unwrap());
-    let column = |name: &str| header.iter().position(|field| field == name).unwrap();
-    let (longitude, latitude, at_scene) = (
-        column("Longitude"),
-        column("Latitude"),
-        column("At.Scene.Time"),
-    );
-    let mut events = Vec::new();
-    for line in lines {
-        let fields = split_csv_line(line);
-        let (Some(lon), Some(lat), Some(day)) = (
-            fields.get(longitude).and_then(|f| f.parse::<f64>().ok()),
-            fields.get(latitude).and_then(|f| f.parse::<f64>().ok()),
-            fields.get(at_scene).and_then(|f| local_day(f)),
-        ) else {
-            continue;
-        };
-        let Ok(point) = LonLat::new(lon, lat) else {
-            continue;
-        };
-        events.push(Event {
-            xy: lattice.to_xy(point),
-            day,
-        });
-    }
-    events.sort_by(|a, b| a.day.total_cmp(&b.day));
-    events
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 /// Seconds this thread has run on a CPU (Linux's schedstat), so that a loaded machine's waiting
 /// does not count; `None` elsewhere.
@@ -98,15 +27,10 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let area = StudyArea::BoundingBox {
-        west: -122.4194,
-        south: 47.4577,
-        east: -122.2375,
-        north: 47.7732,
-    };
+    let area = common::seattle_area();
     let window = Window {
-        train_from: days_from_civil(2015, 1, 1) as f64,
-        until: days_from_civil(2015, 12, 1) as f64,
+        train_from: common::civil_days(2015, 1, 1),
+        until: common::civil_days(2015, 12, 1),
         horizon_days: 7.0,
     };
     let settings = [
@@ -128,7 +52,7 @@ fn main() {
     ];
     for cell_metres in [76.2, 150.0] {
         let lattice = Lattice::new(&area, LatticeSpec::square(cell_metres)).unwrap();
-        let events = seattle_2015(&lattice);
+        let events = common::seattle_events(&lattice);
         for (label, config) in settings {
             let (mut seconds, mut cpu) = (Vec::new(), Vec::new());
             let mut last = None;

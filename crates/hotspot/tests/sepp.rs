@@ -4,8 +4,9 @@
 use hotspot::forecast::{Event, Model, Window};
 use hotspot::lattice::{Lattice, LatticeSpec, StudyArea};
 use hotspot::sepp::{fit, Sepp, SeppConfig, SeppError, SeppFit};
-use measure::LonLat;
 use rand::{Rng, SeedableRng};
+
+mod common;
 use rand_chacha::ChaCha8Rng;
 
 fn small_lattice(cell_metres: f64) -> Lattice {
@@ -582,99 +583,14 @@ fn an_empty_window_is_an_error_and_scores_zero_and_stray_events_are_counted() {
     ));
 }
 
-// Seattle's 2015 calls: the columns this test reads, and local days since 1970.
-
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut characters = line.chars().peekable();
-    while let Some(character) = characters.next() {
-        match (character, quoted) {
-            ('"', true) if characters.peek() == Some(&'"') => {
-                fields.last_mut().unwrap().push('"');
-                characters.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(String::new()),
-            (other, _) => fields.last_mut().unwrap().push(other),
-        }
-    }
-    fields
-}
-
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// `M/D/YY H:MM`, local time, as local days since 1970.
-fn local_day(text: &str) -> Option<f64> {
-    let (date, time) = text.trim().split_once(' ')?;
-    let mut date = date.split('/').map(|part| part.parse::<i64>());
-    let (month, day, year) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
-    let (hours, minutes) = time.split_once(':')?;
-    let minutes = hours.parse::<f64>().ok()? * 60.0 + minutes.parse::<f64>().ok()?;
-    Some(days_from_civil(2000 + year, month, day) as f64 + minutes / 1440.0)
-}
-
-fn seattle_area() -> StudyArea {
-    StudyArea::BoundingBox {
-        west: -122.4194,
-        south: 47.4577,
-        east: -122.2375,
-        north: 47.7732,
-    }
-}
-
-fn seattle_2015(lattice: &Lattice) -> Vec<Event> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/seattle-spd-calls/seattle_spd_911_incident_response_2015.csv"
-    );
-    let text = std::fs::read_to_string(path).expect("the Seattle 2015 calls in ../shared/data");
-    let mut lines = text.lines();
-    let header = split_csv_line(lines.next().unwrap());
-    let column = |name: &str| header.iter().position(|field| field == name).unwrap();
-    let (longitude, latitude, at_scene) = (
-        column("Longitude"),
-        column("Latitude"),
-        column("At.Scene.Time"),
-    );
-    let mut events = Vec::new();
-    for line in lines {
-        let fields = split_csv_line(line);
-        let (Some(lon), Some(lat), Some(day)) = (
-            fields.get(longitude).and_then(|f| f.parse::<f64>().ok()),
-            fields.get(latitude).and_then(|f| f.parse::<f64>().ok()),
-            fields.get(at_scene).and_then(|f| local_day(f)),
-        ) else {
-            continue;
-        };
-        let Ok(point) = LonLat::new(lon, lat) else {
-            continue;
-        };
-        events.push(Event {
-            xy: lattice.to_xy(point),
-            day,
-        });
-    }
-    sorted(events)
-}
-
 #[test]
 fn fits_seattle_first_half_of_2015() {
-    assert_eq!(local_day("1/1/15 0:00"), Some(16436.0));
-    assert_eq!(local_day("7/1/15 18:00"), Some(16617.75));
-    let lattice = Lattice::new(&seattle_area(), LatticeSpec::square(76.2)).unwrap();
-    let events = seattle_2015(&lattice);
+    let lattice = Lattice::new(&common::seattle_area(), LatticeSpec::square(76.2)).unwrap();
+    let events = common::seattle_events(&lattice);
     assert!(events.len() > 80_000, "{} calls read", events.len());
     let training = window(
-        days_from_civil(2015, 1, 1) as f64,
-        days_from_civil(2015, 7, 1) as f64,
+        common::civil_days(2015, 1, 1),
+        common::civil_days(2015, 7, 1),
         7.0,
     );
     let config = SeppConfig::default();
