@@ -600,8 +600,37 @@ impl Sepp {
 }
 
 impl Model for Sepp {
+    /// `sepp` with the default settings; otherwise each setting that differs is appended, so
+    /// that candidates in one table keep apart: `-cell` (same cell only) or `-r{m}m` (space
+    /// cut-off), `-s{m}m` (fixed σ), `-t{days}d` (time cut-off), `-b{m}m` (smoothing),
+    /// `-i{n}` and `-tol{x}` (iteration limits).
     fn name(&self) -> String {
-        "sepp".to_string()
+        let tenths = |value: f64| (value * 10.0).round() / 10.0;
+        let (config, default) = (self.config, SeppConfig::default());
+        let mut name = "sepp".to_string();
+        if config.space_cutoff_m != default.space_cutoff_m {
+            if config.space_cutoff_m == 0.0 {
+                name.push_str("-cell");
+            } else {
+                name.push_str(&format!("-r{}m", tenths(config.space_cutoff_m)));
+            }
+        }
+        if let Some(sigma) = config.spatial_sigma_m {
+            name.push_str(&format!("-s{}m", tenths(sigma)));
+        }
+        if config.time_cutoff_days != default.time_cutoff_days {
+            name.push_str(&format!("-t{}d", tenths(config.time_cutoff_days)));
+        }
+        if let Some(bandwidth) = config.background_bandwidth_m {
+            name.push_str(&format!("-b{}m", tenths(bandwidth)));
+        }
+        if config.max_iterations != default.max_iterations {
+            name.push_str(&format!("-i{}", config.max_iterations));
+        }
+        if config.tolerance != default.tolerance {
+            name.push_str(&format!("-tol{:e}", config.tolerance));
+        }
+        name
     }
 
     /// Expected calls per cell over the horizon. The trait cannot say why a fit failed, so a

@@ -5,9 +5,9 @@ use hotspot::forecast::{Event, Model, Window};
 use hotspot::lattice::{Lattice, LatticeSpec, StudyArea};
 use hotspot::sepp::{fit, Sepp, SeppConfig, SeppError, SeppFit};
 use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 mod common;
-use rand_chacha::ChaCha8Rng;
 
 fn small_lattice(cell_metres: f64) -> Lattice {
     let area = StudyArea::BoundingBox {
@@ -532,6 +532,13 @@ fn an_empty_window_is_an_error_and_scores_zero_and_stray_events_are_counted() {
     assert!(error.to_string().contains("no training events"));
     let model: Box<dyn Model> = Box::new(Sepp::new(SeppConfig::default()).unwrap());
     assert_eq!(model.name(), "sepp");
+    let variant = Sepp::new(SeppConfig {
+        space_cutoff_m: 0.0,
+        background_bandwidth_m: Some(150.0),
+        ..SeppConfig::default()
+    })
+    .unwrap();
+    assert_eq!(variant.name(), "sepp-cell-b150m");
     let scores = model.score(&lattice, &events, window(20.0, 40.0, 1.0));
     assert_eq!(scores, vec![0.0; lattice.len()]);
     let sepp = Sepp::new(SeppConfig::default()).unwrap();
