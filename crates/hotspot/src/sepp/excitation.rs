@@ -1,6 +1,6 @@
 //! The expectation step and the one-parameter maximisations of the lattice ETAS fit, kept apart
-//! from the driver because this is where the time goes: per-cell exponential recursions cost
-//! O(events × neighbourhood) per iteration, with multiplications only.
+//! from the driver because this is where the time goes: O(events × neighbourhood) per
+//! iteration, one exp per event and per-cell running sums for the rest.
 
 use std::ops::Range;
 
