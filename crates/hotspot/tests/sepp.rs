@@ -618,6 +618,7 @@ fn fits_seattle_first_half_of_2015() {
     assert!(fitted.converged || fitted.iterations == config.max_iterations);
     assert!(fitted.log_likelihood.is_finite());
     assert!(fitted.omega.is_finite() && fitted.omega > 0.0);
+    check_likelihood_never_falls(&fitted);
     let model: Box<dyn Model> = Box::new(Sepp::new(config).unwrap());
     let scores = model.score(&lattice, &events, training);
     assert_eq!(scores.len(), lattice.len());
