@@ -176,7 +176,7 @@ fn locate_calls(path: &PathBuf, calls: &[CallRecord], key_place_metres: f64) -> 
                 PlaceKind::CrowdedPlace | PlaceKind::KeyUnit | PlaceKind::VitalSite
             )
         })
-        .map(|place| place.label_point())
+        .map(|place| place.shape.label_point())
         .collect();
     let name_at = |chain: &[&dispatch::Jurisdiction], level: JurisdictionLevel| {
         chain
