@@ -164,3 +164,85 @@ fn street_hotspots_rank_the_busiest_heidelberg_block_first() {
     assert_eq!(first["rank"], 1);
     assert_eq!(first["calls"], 40, "{first}");
 }
+
+const SEATTLE_COLUMNS: &str = "time=At.Scene.Time,lon=Longitude,lat=Latitude,type=Initial.Type.Group,category=Event.Clearance.Group,address=Hundred.Block.Location";
+
+#[test]
+fn seattle_stats_by_month_equal_a_direct_count() {
+    let file = shared("seattle-spd-calls/seattle_spd_911_incident_response_2015.csv");
+    let csv = succeed(&[
+        "stats", "--calls", &file, "--columns", SEATTLE_COLUMNS, "--timezone",
+        "America/Los_Angeles", "--taxonomy", "seattle", "--by", "month", "--format", "csv",
+    ]);
+    let mut direct = std::collections::BTreeMap::new();
+    let mut reader = ::csv::Reader::from_path(&file).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let time = headers.iter().position(|h| h == "At.Scene.Time").unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        // M/D/YY H:MM, local time: the month is the first number.
+        let month: u32 = record[time].split('/').next().unwrap().parse().unwrap();
+        *direct.entry(format!("2015-{month:02}")).or_insert(0u64) += 1;
+    }
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("key,label_zh,label_en,calls,share,per_day"));
+    let total: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(total[0], "total");
+    assert_eq!(total[3], "91067");
+    let mut months = 0;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(
+            fields[3].parse::<u64>().unwrap(),
+            direct[fields[0]],
+            "month {}",
+            fields[0]
+        );
+        months += 1;
+    }
+    assert_eq!(months, 12);
+}
+
+#[test]
+fn seattle_groups_types_and_repeat_places_read_as_tables() {
+    let file = shared("seattle-spd-calls/seattle_spd_911_incident_response_2015.csv");
+    let base = [
+        "stats", "--calls", &file, "--columns", SEATTLE_COLUMNS, "--timezone",
+        "America/Los_Angeles", "--taxonomy", "seattle",
+    ];
+    let mut by_type = base.to_vec();
+    by_type.extend(["--from", "2015-07-01", "--to", "2015-09-30", "--compare", "previous"]);
+    let table = succeed(&by_type);
+    assert!(table.starts_with("2015-07-01 to 2015-09-30 (92 days)"), "{table}");
+    assert!(table.contains("2015-04-01 to 2015-06-30"), "whole quarters compare: {table}");
+    assert!(table.contains("入室盗窃"), "{table}");
+
+    let mut two_robberies = base.to_vec();
+    two_robberies.extend(["--by", "group", "--what", "两抢"]);
+    let table = succeed(&two_robberies);
+    assert!(table.contains("两抢"), "{table}");
+
+    let mut wrong = base.to_vec();
+    wrong.extend(["--what", "两枪"]);
+    let error = fail(&wrong);
+    assert!(error.contains("did you mean '两抢'?"), "{error}");
+
+    let mut repeat = base.to_vec();
+    repeat.extend(["--report", "repeat", "--radius", "0", "--min-calls", "5", "--within-days", "7", "--top", "3"]);
+    let table = succeed(&repeat);
+    assert!(table.contains("5 or more calls within 7 days"), "{table}");
+    assert_eq!(table.lines().filter(|line| line.starts_with(['1', '2', '3'])).count(), 3, "{table}");
+}
+
+#[test]
+fn denny_blaine_response_times_match_the_source() {
+    let file = shared("seattle-spd-calls/seattle_spd_calls_dennyblaine_2018-2023.csv");
+    let report = succeed(&[
+        "stats", "--calls", &file, "--columns",
+        "time=Original Time Queued,arrived=Arrived Time,id=CAD Event Number,type=Final Call Type,lon=Blurred_Longitude,lat=Blurred_Latitude,priority=",
+        "--timezone", "America/Los_Angeles", "--report", "response",
+    ]);
+    // SOURCE.md: 186 of 222 rows have both times, median 1,623 s.
+    assert!(report.contains("calls 222 (186 with an arrival time, 36 without)"), "{report}");
+    assert!(report.contains("median 1623 s"), "{report}");
+}

@@ -231,7 +231,8 @@ const PAIR_WEIGHTS: [(f64, f64); 5] = [
 /// Cross-validates every candidate (built-in and `candidates.extra`, at each working cell size)
 /// on the last `candidates.folds` periods of `window.horizon_days` before `window.until`, each
 /// trained on `[window.train_from, origin)` and scored on `[origin, origin + horizon)`, so
-/// nothing at or after `until` is read. The two best singles are then tried as weighted pairs.
+/// nothing at or after `until` is read. The best single is then tried in weighted pairs with the
+/// runner-up and with the best of another model family.
 /// The pick (highest mean PEI*, then mean PAI, then the earlier candidate) forecasts the window on
 /// the output lattice `spec`, whose budget `area_km2` the caller flags with `flag_cells`.
 pub fn auto_forecast(
@@ -365,27 +366,37 @@ pub fn auto_forecast(
     let best = order[0];
     let mut chosen: Vec<(usize, f64)> = vec![(best, 1.0)];
     let mut chosen_row = cv_table[best].clone();
-    if let Some(&second) = order.get(1) {
-        let (first_model, first_working) = singles[best];
-        let (second_model, second_working) = singles[second];
-        // Each fold's two score vectors, computed once for all weights.
-        let per_fold: Vec<(Vec<f64>, Vec<f64>)> = folds
+    // Pair the best with the runner-up, and with the best of another family (counts, kernel
+    // density, prospective, self-exciting): on calls where plain counts lead, the runner-up is
+    // often another count and a little smoothing is only found this way.
+    let family = |row: &CvRow| row.method.split('-').next().unwrap_or("").to_string();
+    let mut partners: Vec<usize> = order.iter().skip(1).take(1).copied().collect();
+    if let Some(&other) = order
+        .iter()
+        .skip(1)
+        .find(|&&index| family(&cv_table[index]) != family(&cv_table[best]))
+    {
+        if !partners.contains(&other) {
+            partners.push(other);
+        }
+    }
+    let (best_model, best_working) = singles[best];
+    let best_per_fold: Vec<Vec<f64>> = if partners.is_empty() {
+        Vec::new()
+    } else {
+        folds
             .iter()
             .map(|fold| {
-                (
-                    workings[first_working].scores(
-                        models[first_model],
-                        &lattice,
-                        sorted,
-                        fold.window,
-                    ),
-                    workings[second_working].scores(
-                        models[second_model],
-                        &lattice,
-                        sorted,
-                        fold.window,
-                    ),
-                )
+                workings[best_working].scores(models[best_model], &lattice, sorted, fold.window)
+            })
+            .collect()
+    };
+    for second in partners {
+        let (second_model, second_working) = singles[second];
+        let second_per_fold: Vec<Vec<f64>> = folds
+            .iter()
+            .map(|fold| {
+                workings[second_working].scores(models[second_model], &lattice, sorted, fold.window)
             })
             .collect();
         for (weight, other_weight) in PAIR_WEIGHTS {
@@ -399,7 +410,7 @@ pub fn auto_forecast(
                 cv_table[second].cell_metres
             );
             let row = context.row(name, spec.cell_metres, |_| {
-                let (a, b) = &per_fold[fold_index];
+                let (a, b) = (&best_per_fold[fold_index], &second_per_fold[fold_index]);
                 fold_index += 1;
                 a.iter()
                     .zip(b)
