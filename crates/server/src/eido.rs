@@ -2,7 +2,7 @@
 //! systems can take it over.
 
 use crate::clock::rfc3339;
-use dispatch::{CommandCentre, Incident, IncidentStatus};
+use dispatch::{CommandCentre, Incident, IncidentStatus, Unit};
 use measure::Timestamp;
 use serde_json::{json, Value};
 
@@ -19,13 +19,21 @@ fn eido_status(status: IncidentStatus) -> &'static str {
     }
 }
 
-pub fn document(centre: &CommandCentre, incident: &Incident, now: Timestamp) -> Value {
+/// The document of `incident`, with the units `may_see` allows (a workstation officer's token
+/// exports only its jurisdiction's units, and none of another's positions).
+pub fn document(
+    centre: &CommandCentre,
+    incident: &Incident,
+    now: Timestamp,
+    may_see: impl Fn(&Unit) -> bool,
+) -> Value {
     let incident_ref = format!("urn:pingan:incident:{}", incident.id);
     let location_ref = format!("urn:pingan:location:{}", incident.id);
     let agents: Vec<Value> = incident
         .units
         .iter()
         .filter_map(|unit_id| centre.unit(unit_id).ok())
+        .filter(|unit| may_see(unit))
         .map(|unit| {
             json!({
                 "$id": format!("urn:pingan:unit:{}", unit.id),
