@@ -940,9 +940,13 @@ async fn export_eido(
     let centre = &core.projection.centre;
     let incident = centre.incident(id)?;
     principal.check_incident(centre, incident)?;
-    ok(eido::document(centre, incident, clock::now(), |unit| {
-        principal.may_see_unit(centre, unit)
-    }))
+    ok(eido::document(
+        centre,
+        incident,
+        clock::now(),
+        |unit| principal.may_see_unit(centre, unit),
+        |incident| principal.may_see_incident(centre, incident),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -373,11 +373,21 @@ async fn an_officer_sees_no_other_jurisdiction_in_feed_eido_or_duplicates() {
         .map(|agent| agent["agentIdentifier"].as_str().unwrap())
         .collect();
     assert_eq!(agents, ["car-1"], "{eido}");
+    assert_eq!(
+        eido["incidentComponent"]["mergedIncidentTrackingIdentifiers"],
+        json!([]),
+        "the merged West call is not the officer's: {eido}"
+    );
     let full = dispatcher.ok(dispatcher
         .get(&format!("/api/incidents/{east_id}/eido"))
         .await);
     assert!(
         full["agentComponent"].as_array().unwrap().len() >= 3,
+        "{full}"
+    );
+    assert_eq!(
+        full["incidentComponent"]["mergedIncidentTrackingIdentifiers"],
+        json!([west_id.to_string()]),
         "{full}"
     );
     running.task.abort();
