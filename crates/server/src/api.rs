@@ -3,10 +3,10 @@
 
 use crate::auth::{hash_token, new_token, Need, Principal};
 use crate::clock;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::state::AppState;
-use crate::{eido, feed, openapi};
-use axum::extract::{Path, Query, State};
+use crate::{eido, feed, openapi, validate};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -152,6 +152,7 @@ async fn issue_token(
     ApiJson(input): ApiJson<TokenInput>,
 ) -> Reply {
     principal.require(Need::Administer)?;
+    validate::line("token label", &input.label)?;
     let token = new_token();
     let token_hash = hash_token(&token);
     let (_, ()) = state
@@ -217,6 +218,8 @@ async fn add_jurisdiction(
     ApiJson(input): ApiJson<JurisdictionInput>,
 ) -> Reply {
     principal.require(Need::Configure)?;
+    validate::id("jurisdiction id", input.id.as_str())?;
+    validate::line("jurisdiction name", &input.name)?;
     let ring = input
         .area
         .iter()
@@ -231,6 +234,7 @@ async fn add_jurisdiction(
             })
         })
         .collect::<Result<Vec<LonLat>, ApiError>>()?;
+    validate::simple_ring(&ring)?;
     let area = Area::new(ring).map_err(|error| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -246,7 +250,22 @@ async fn add_jurisdiction(
         area,
     };
     let (event, ()) = state
-        .commit(&principal.label, |_| {
+        .commit(&principal.label, |projection| {
+            let siblings = projection.centre.jurisdictions().iter().filter(|other| {
+                other.parent == jurisdiction.parent && other.id != jurisdiction.id
+            });
+            for sibling in siblings {
+                if validate::rings_overlap(sibling.area.ring(), jurisdiction.area.ring()) {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "overlapping_area",
+                        format!(
+                            "the area of jurisdiction '{}' overlaps that of '{}', which has the same parent; siblings may share edges but not area",
+                            jurisdiction.id, sibling.id
+                        ),
+                    ));
+                }
+            }
             Ok((
                 Change::JurisdictionAdded {
                     jurisdiction: jurisdiction.clone(),
@@ -284,8 +303,23 @@ async fn add_workstation(
     ApiJson(input): ApiJson<WorkstationInput>,
 ) -> Reply {
     principal.require(Need::Configure)?;
+    validate::id("workstation id", input.id.as_str())?;
+    validate::line("workstation name", &input.name)?;
+    let location = input.location.to_wgs84("workstation location")?;
+    // The same limit as calls: a workstation off the road network can send no unit anywhere.
+    state
+        .shared
+        .travel
+        .table(Profile::Car, &[], &[location])
+        .map_err(|error| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "off_map",
+                format!("workstation '{}': {error}", input.id),
+            )
+        })?;
     let workstation = Workstation {
-        location: input.location.to_wgs84("workstation location")?,
+        location,
         id: input.id,
         name: input.name,
         category: input.category,
@@ -353,6 +387,8 @@ async fn add_unit(
     ApiJson(input): ApiJson<UnitInput>,
 ) -> Reply {
     principal.require(Need::Configure)?;
+    validate::id("unit id", input.id.as_str())?;
+    validate::line("unit name", &input.name)?;
     let mut unit = Unit::new(
         input.id,
         input.name,
@@ -422,6 +458,11 @@ struct PositionsInput {
     positions: Vec<PositionInput>,
 }
 
+/// A fix may be dated at most this far ahead of the server's clock, for devices whose clocks run
+/// a little fast. A unit keeps its newest fix, so a fix dated far ahead would hide every real one
+/// that follows until that date.
+pub const MAX_FIX_AHEAD: Seconds = Seconds(30.0);
+
 /// Turns a reported position into a change, or says what is wrong with it.
 pub fn position_change(
     unit: UnitId,
@@ -429,7 +470,28 @@ pub fn position_change(
     at: Option<i64>,
 ) -> Result<Change, ApiError> {
     let wgs84 = point.to_wgs84(&format!("position of unit '{unit}'"))?;
-    let at = at.map_or_else(clock::now, Timestamp);
+    let now = clock::now();
+    let at = match at {
+        None => now,
+        Some(at) if at < 0 => {
+            return Err(ApiError::bad_request(
+                "invalid_position",
+                format!("the fix of unit '{unit}' is dated {at}, before 1970; give \"at\" in milliseconds since 1970-01-01 UTC, or leave it out for the server's time"),
+            ))
+        }
+        Some(at) if Timestamp(at).seconds_since(now).0 > MAX_FIX_AHEAD.0 => {
+            return Err(ApiError::bad_request(
+                "position_in_future",
+                format!(
+                    "the fix of unit '{unit}' is dated {at} ms, {:.0} s ahead of the server's clock ({}); fixes may be at most {} s ahead: check the device's clock, or leave \"at\" out for the server's time",
+                    Timestamp(at).seconds_since(now).0,
+                    now.0,
+                    MAX_FIX_AHEAD.0
+                ),
+            ))
+        }
+        Some(at) => Timestamp(at),
+    };
     Ok(Change::PositionReported {
         unit,
         fix: PositionFix { point: wgs84, at },
@@ -506,7 +568,7 @@ struct IncidentQuery {
 async fn list_incidents(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<IncidentQuery>,
+    ApiQuery(query): ApiQuery<IncidentQuery>,
 ) -> Reply {
     principal.require(Need::Read)?;
     let core = state.read();
@@ -553,6 +615,10 @@ async fn receive_call(
     ApiJson(input): ApiJson<CallInput>,
 ) -> Reply {
     principal.require(Need::Operate)?;
+    validate::line("address", &input.address)?;
+    validate::line("caller name", &input.caller.name)?;
+    validate::line("caller phone", &input.caller.phone)?;
+    validate::note("notes", &input.notes)?;
     let location = input.location.to_wgs84("call location")?;
     state
         .shared
@@ -584,7 +650,15 @@ async fn receive_call(
                 }
             }
             let id = centre.next_incident_id();
-            let duplicates = centre.possible_duplicates(&call, now);
+            let duplicates: Vec<IncidentId> = centre
+                .possible_duplicates(&call, now)
+                .into_iter()
+                .filter(|duplicate| {
+                    centre
+                        .incident(*duplicate)
+                        .is_ok_and(|incident| principal.may_see_incident(centre, incident))
+                })
+                .collect();
             Ok((
                 Change::CallReceived {
                     incident: id,
@@ -805,6 +879,7 @@ async fn add_note(
 ) -> Reply {
     principal.require(Need::Operate)?;
     let id = parse_incident_id(&id)?;
+    validate::note("note text", &input.text)?;
     state
         .commit(&principal.label, |projection| {
             let centre = &projection.centre;
@@ -865,7 +940,13 @@ async fn export_eido(
     let centre = &core.projection.centre;
     let incident = centre.incident(id)?;
     principal.check_incident(centre, incident)?;
-    ok(eido::document(centre, incident, clock::now()))
+    ok(eido::document(
+        centre,
+        incident,
+        clock::now(),
+        |unit| principal.may_see_unit(centre, unit),
+        |incident| principal.may_see_incident(centre, incident),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -939,7 +1020,7 @@ struct KpiQuery {
 async fn read_kpis(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<KpiQuery>,
+    ApiQuery(query): ApiQuery<KpiQuery>,
 ) -> Reply {
     principal.require(Need::Analyse)?;
     let grouping = match query.group.as_deref().unwrap_or("priority") {
@@ -968,7 +1049,7 @@ struct AuditQuery {
 async fn audit_log(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Reply {
     principal.require(Need::Analyse)?;
     let events = state

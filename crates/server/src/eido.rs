@@ -2,7 +2,7 @@
 //! systems can take it over.
 
 use crate::clock::rfc3339;
-use dispatch::{CommandCentre, Incident, IncidentStatus};
+use dispatch::{CommandCentre, Incident, IncidentId, IncidentStatus, Unit};
 use measure::Timestamp;
 use serde_json::{json, Value};
 
@@ -19,13 +19,24 @@ fn eido_status(status: IncidentStatus) -> &'static str {
     }
 }
 
-pub fn document(centre: &CommandCentre, incident: &Incident, now: Timestamp) -> Value {
+/// The document of `incident`, with the units and merged incidents `may_see_unit` and
+/// `may_see_incident` allow (a workstation officer's token exports only its jurisdiction's units,
+/// none of another's positions, and no merged incident of another jurisdiction).
+pub fn document(
+    centre: &CommandCentre,
+    incident: &Incident,
+    now: Timestamp,
+    may_see_unit: impl Fn(&Unit) -> bool,
+    may_see_incident: impl Fn(&Incident) -> bool,
+) -> Value {
+    let visible_incident = |id: IncidentId| centre.incident(id).is_ok_and(&may_see_incident);
     let incident_ref = format!("urn:pingan:incident:{}", incident.id);
     let location_ref = format!("urn:pingan:location:{}", incident.id);
     let agents: Vec<Value> = incident
         .units
         .iter()
         .filter_map(|unit_id| centre.unit(unit_id).ok())
+        .filter(|unit| may_see_unit(unit))
         .map(|unit| {
             json!({
                 "$id": format!("urn:pingan:unit:{}", unit.id),
@@ -85,8 +96,8 @@ pub fn document(centre: &CommandCentre, incident: &Incident, now: Timestamp) -> 
             "incidentPriorityText": incident.priority.to_string(),
             "incidentCreationTimeStamp": rfc3339(incident.received_at),
             "locationReference": location_ref,
-            "mergedIntoIncidentTrackingIdentifier": incident.merged_into.map(|id| id.to_string()),
-            "mergedIncidentTrackingIdentifiers": incident.merged_from.iter().map(|id| id.to_string()).collect::<Vec<_>>(),
+            "mergedIntoIncidentTrackingIdentifier": incident.merged_into.filter(|id| visible_incident(*id)).map(|id| id.to_string()),
+            "mergedIncidentTrackingIdentifiers": incident.merged_from.iter().filter(|id| visible_incident(**id)).map(|id| id.to_string()).collect::<Vec<_>>(),
         },
         "locationComponent": [{
             "$id": location_ref,

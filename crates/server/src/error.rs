@@ -2,8 +2,10 @@
 //! stable code clients match on and a message that says what is wrong. No database text leaks.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dispatch::{CutoffError, DispatchError, RecommendError};
@@ -49,7 +51,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_failed",
-            "the event log could not be written; the change was not recorded. Restart the server: it restores the state from the log",
+            "the event log could not be written; the change was not recorded. Send it again; if this keeps happening, check the database",
         )
     }
 }
@@ -127,6 +129,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the request body is larger than the limit of {} MiB",
+                MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        );
+    }
     let (code, hint) = match &rejection {
         JsonRejection::MissingJsonContentType(_) => (
             "unsupported_media_type",
@@ -141,4 +153,90 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         code,
         format!("{}{hint}", rejection.body_text()),
     )
+}
+
+/// `Query` whose rejections are API errors naming the parameter that is wrong.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!(
+                    "{}; the query parameters of each route are listed at /api/openapi.json",
+                    rejection.body_text()
+                ),
+            )),
+        }
+    }
+}
+
+/// The request body limit of every route (axum's default).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Turns every error answer that is not JSON yet (axum's own: 405, 413 from a raw body, failed
+/// WebSocket upgrades, …) into `{"error": {"code", "message"}}`.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let allowed = response
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            format!("{path} does not take {method}; it takes {allowed}"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            format!(
+                "the request body is larger than the limit of {} MiB",
+                MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            format!("{text}; send the header Content-Type: application/json"),
+        ),
+        _ if status.is_server_error() => ("internal_error", format!("{method} {path} failed")),
+        _ => (
+            "bad_request",
+            if text.is_empty() {
+                format!("{method} {path} was refused")
+            } else {
+                text
+            },
+        ),
+    };
+    let mut response = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        response.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    response
 }

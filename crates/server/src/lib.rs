@@ -13,6 +13,7 @@ pub mod mqtt;
 pub mod openapi;
 pub mod places;
 pub mod state;
+pub mod validate;
 pub mod web;
 
 pub use api::router;
@@ -50,6 +51,8 @@ pub struct Running {
     pub state: AppState,
     /// The admin token, if one was generated at start.
     pub generated_admin_token: Option<String>,
+    /// The command map, when the server has a road network.
+    pub city: Option<Arc<map::CityMap>>,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -132,14 +135,20 @@ async fn start_inner(
         });
     }
     let mut app = router(state.clone()).merge(places::routes().with_state(state.clone()));
-    if let Some(city) = city {
-        app = app.merge(map::routes(city).with_state(state.clone()));
+    if let Some(city) = &city {
+        app = app.merge(map::routes(city.clone()).with_state(state.clone()));
     }
+    // Around the whole router, not each route: a 405's Allow header is set after the route's own
+    // layers run.
+    let app = axum::Router::new()
+        .fallback_service(app)
+        .layer(axum::middleware::from_fn(error::json_errors));
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(Running {
         address,
         state,
         generated_admin_token,
+        city,
         task,
     })
 }

@@ -3,9 +3,9 @@
 //! so the dashboard works on a police network cut off from the internet.
 
 use crate::auth::{Need, Principal};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,12 +16,21 @@ use measure::{Meters, Seconds};
 use roadnet::RoadNetwork;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tiles::BaseMap;
 
-/// Circles longer than this are a planning question for `pingan isochrone`, not a map layer.
-pub const MAX_CIRCLE_MINUTES: f64 = 30.0;
+/// Circles are drawn for whole minutes 1 to this: the rapid-response targets are 1, 3 and 5
+/// minutes, and longer circles are a planning question for `pingan isochrone`, not a map layer.
+/// A fixed set keeps what callers can make the server compute and keep bounded.
+pub const MAX_CIRCLE_MINUTES: u32 = 15;
+
+/// One request asks for at most this many limits.
+pub const MAX_LIMITS_PER_REQUEST: usize = 5;
+
+/// The circle cache keeps at most this many circles (each workstation has at most
+/// [`MAX_CIRCLE_MINUTES`]); beyond it the oldest go first.
+pub const MAX_CACHED_CIRCLES: usize = 512;
 
 /// A workstation this far from a car road has no circle (it lies off the map).
 const WORKSTATION_SNAP: Meters = Meters(500.0);
@@ -33,7 +42,27 @@ pub struct CityMap {
     base: BaseMap,
     /// Circles per workstation and limit in whole seconds, keyed with the workstation's position
     /// so that a moved workstation gets fresh circles.
-    circles: Mutex<HashMap<CircleKey, Value>>,
+    circles: Mutex<CircleCache>,
+}
+
+/// Circles by key, with their insertion order for evicting the oldest.
+#[derive(Default)]
+struct CircleCache {
+    circles: HashMap<CircleKey, Value>,
+    order: VecDeque<CircleKey>,
+}
+
+impl CircleCache {
+    fn insert(&mut self, key: CircleKey, circle: Value) {
+        if self.circles.insert(key.clone(), circle).is_none() {
+            self.order.push_back(key);
+        }
+        while self.order.len() > MAX_CACHED_CIRCLES {
+            if let Some(oldest) = self.order.pop_front() {
+                self.circles.remove(&oldest);
+            }
+        }
+    }
 }
 
 type CircleKey = (WorkstationId, u64, u64, u32);
@@ -46,7 +75,7 @@ impl CityMap {
             name: name.into(),
             network,
             base,
-            circles: Mutex::new(HashMap::new()),
+            circles: Mutex::new(CircleCache::default()),
         }
     }
 
@@ -55,7 +84,17 @@ impl CityMap {
         self.base.bounds()
     }
 
-    /// The circles of `workstation` for each limit, as GeoJSON features, computed once.
+    /// How many circles the cache holds now.
+    pub fn n_cached_circles(&self) -> usize {
+        self.circles
+            .lock()
+            .expect("no panics under this lock")
+            .circles
+            .len()
+    }
+
+    /// The circles of `workstation` for each limit, as GeoJSON features, computed once while
+    /// the cache keeps them.
     pub fn circles(
         &self,
         workstation: &Workstation,
@@ -69,12 +108,13 @@ impl CityMap {
                 limit.0.round() as u32,
             )
         };
+        let mut found: HashMap<u32, Value> = HashMap::new();
         let missing: Vec<Seconds> = {
             let cache = self.circles.lock().expect("no panics under this lock");
             limits
                 .iter()
                 .copied()
-                .filter(|limit| !cache.contains_key(&key(*limit)))
+                .filter(|limit| !cache.circles.contains_key(&key(*limit)))
                 .collect()
         };
         if !missing.is_empty() {
@@ -104,16 +144,23 @@ impl CityMap {
                     "road_km".into(),
                     json!((circle.road.0 / 10.0).round() / 100.0),
                 );
-                cache.insert(
-                    key(*limit),
-                    geojson::feature(geojson::multi_polygon(&circle.polygons), properties),
-                );
+                let feature =
+                    geojson::feature(geojson::multi_polygon(&circle.polygons), properties);
+                found.insert(key(*limit).3, feature.clone());
+                cache.insert(key(*limit), feature);
             }
         }
+        // Another request may have evicted a circle since; what this one computed it keeps.
         let cache = self.circles.lock().expect("no panics under this lock");
         Ok(limits
             .iter()
-            .map(|limit| cache[&key(*limit)].clone())
+            .map(|limit| {
+                let key = key(*limit);
+                found
+                    .remove(&key.3)
+                    .or_else(|| cache.circles.get(&key).cloned())
+                    .expect("each limit was found in the cache or computed")
+            })
             .collect())
     }
 }
@@ -188,32 +235,47 @@ struct CirclesQuery {
     minutes: Option<String>,
 }
 
-/// Parses `1,3,5` into limits, refusing what is not a positive number of minutes up to the cap.
+fn bad_minutes(message: String) -> ApiError {
+    ApiError::bad_request(
+        "bad_minutes",
+        format!("{message}; give up to {MAX_LIMITS_PER_REQUEST} whole minutes from 1 to {MAX_CIRCLE_MINUTES}, e.g. minutes=1,3,5"),
+    )
+}
+
+/// Parses `1,3,5` into limits: up to [`MAX_LIMITS_PER_REQUEST`] whole minutes from 1 to
+/// [`MAX_CIRCLE_MINUTES`], each once.
 pub fn parse_minutes(text: &str) -> Result<Vec<Seconds>, ApiError> {
-    let mut limits = Vec::new();
-    for part in text.split(',').map(str::trim) {
-        let minutes: f64 = part.parse().map_err(|_| {
-            ApiError::bad_request(
-                "bad_minutes",
-                format!("'{part}' in minutes={text} is not a number; give minutes like 1,3,5"),
-            )
-        })?;
-        if !(minutes > 0.0 && minutes <= MAX_CIRCLE_MINUTES) {
-            return Err(ApiError::bad_request(
-                "bad_minutes",
-                format!("{minutes} minutes is outside 0 < minutes <= {MAX_CIRCLE_MINUTES}"),
-            ));
-        }
-        limits.push(Seconds::from_minutes(minutes));
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.len() > MAX_LIMITS_PER_REQUEST {
+        return Err(bad_minutes(format!(
+            "minutes= lists {} limits, more than {MAX_LIMITS_PER_REQUEST}",
+            parts.len()
+        )));
     }
-    Ok(limits)
+    let mut minutes_seen: Vec<u32> = Vec::new();
+    for part in parts {
+        let shown: String = part.chars().take(20).collect();
+        let minutes: u32 = part
+            .parse()
+            .map_err(|_| bad_minutes(format!("'{shown}' in minutes= is not a whole number")))?;
+        if !(1..=MAX_CIRCLE_MINUTES).contains(&minutes) {
+            return Err(bad_minutes(format!("{minutes} minutes is not allowed")));
+        }
+        if !minutes_seen.contains(&minutes) {
+            minutes_seen.push(minutes);
+        }
+    }
+    Ok(minutes_seen
+        .into_iter()
+        .map(|minutes| Seconds::from_minutes(f64::from(minutes)))
+        .collect())
 }
 
 async fn circles(
     State(state): State<AppState>,
     principal: Principal,
     Extension(city): Extension<Arc<CityMap>>,
-    Query(query): Query<CirclesQuery>,
+    ApiQuery(query): ApiQuery<CirclesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     principal.require(Need::Read)?;
     let limits = parse_minutes(query.minutes.as_deref().unwrap_or("1,3,5"))?;
@@ -237,4 +299,34 @@ async fn circles(
         )
     })??;
     Ok(Json(geojson::feature_collection(features)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_circle_cache_keeps_at_most_its_bound_and_drops_the_oldest() {
+        let mut cache = CircleCache::default();
+        let key = |n: u32| (WorkstationId::from("WS-1"), 0, 0, n);
+        for n in 0..(MAX_CACHED_CIRCLES as u32 + 100) {
+            cache.insert(key(n), json!(n));
+        }
+        cache.insert(key(MAX_CACHED_CIRCLES as u32 + 99), json!("again"));
+        assert_eq!(cache.circles.len(), MAX_CACHED_CIRCLES);
+        assert_eq!(cache.order.len(), MAX_CACHED_CIRCLES);
+        assert!(!cache.circles.contains_key(&key(99)));
+        assert!(cache.circles.contains_key(&key(100)));
+    }
+
+    #[test]
+    fn minutes_come_from_the_fixed_set() {
+        let limits = parse_minutes("1, 3,5,3").unwrap();
+        assert_eq!(limits, [Seconds(60.0), Seconds(180.0), Seconds(300.0)]);
+        for bad in ["1,2,3,4,5,6", "0", "16", "2.5", "x", ""] {
+            let error = parse_minutes(bad).unwrap_err();
+            assert_eq!(error.code, "bad_minutes", "{bad}");
+            assert!(error.message.contains("from 1 to 15"), "{}", error.message);
+        }
+    }
 }

@@ -6,9 +6,18 @@ use crate::state::AppState;
 use dispatch::UnitId;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde::Deserialize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub const POSITION_TOPIC: &str = "pingan/units/+/position";
+
+/// A position report is under 200 bytes; bigger payloads are skipped and counted.
+pub const MAX_POSITION_PAYLOAD: usize = 4 * 1024;
+
+/// The largest MQTT packet the client takes. rumqttc's default (10 KB) drops the connection on
+/// anything bigger, and with it the messages around it; this bound is what a broker's
+/// `message_size_limit` should be set to at most.
+pub const MAX_PACKET_BYTES: usize = 1024 * 1024;
 
 #[derive(Deserialize)]
 struct Report {
@@ -45,9 +54,16 @@ pub fn parse_address(address: &str) -> anyhow::Result<(String, u16)> {
 /// Subscribes and ingests until the process ends, reconnecting after broker outages.
 pub async fn ingest(state: AppState, address: String) -> anyhow::Result<()> {
     let (host, port) = parse_address(&address)?;
-    let client_id = format!("pingan-server-{}", std::process::id());
+    // Unique per server, also for several servers in one process: the broker drops the older
+    // connection of a client id used twice.
+    let client_id = format!(
+        "pingan-server-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
     let mut options = MqttOptions::new(client_id, host, port);
     options.set_keep_alive(Duration::from_secs(30));
+    options.set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
     let (client, mut event_loop) = AsyncClient::new(options, 1024);
     let mut n_errors_logged = 0u32;
     loop {
@@ -74,10 +90,33 @@ async fn handle(state: &AppState, topic: &str, payload: &[u8]) {
     let Some(unit) = unit_of_topic(topic) else {
         return;
     };
+    let counters = &state.shared.mqtt;
+    if payload.len() > MAX_POSITION_PAYLOAD {
+        let n_oversize = counters.n_oversize.fetch_add(1, Ordering::Relaxed) + 1;
+        if n_oversize.is_power_of_two() {
+            eprintln!(
+                "pingan: MQTT {}: a payload of {} bytes skipped (limit {MAX_POSITION_PAYLOAD}); {n_oversize} skipped so far",
+                shown_topic(topic),
+                payload.len()
+            );
+        }
+        return;
+    }
+    let refuse = |why: &str| {
+        let n_refused = counters.n_refused.fetch_add(1, Ordering::Relaxed) + 1;
+        if n_refused.is_power_of_two() || n_refused < 100 {
+            eprintln!(
+                "pingan: MQTT {}: {why}; {n_refused} reports refused so far",
+                shown_topic(topic)
+            );
+        }
+    };
     let report: Report = match serde_json::from_slice(payload) {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("pingan: MQTT {topic}: not a position ({error}); expected {{\"lon\": .., \"lat\": ..}}");
+            refuse(&format!(
+                "not a position ({error}); expected {{\"lon\": .., \"lat\": ..}}"
+            ));
             return;
         }
     };
@@ -89,16 +128,37 @@ async fn handle(state: &AppState, topic: &str, payload: &[u8]) {
     let change = match position_change(unit, point, report.at) {
         Ok(change) => change,
         Err(error) => {
-            eprintln!("pingan: MQTT {topic}: {}", error.message);
+            refuse(&error.message);
             return;
         }
     };
     match state.commit_batch("mqtt", vec![change]).await {
-        Ok(results) => {
-            if let Some(Err(error)) = results.into_iter().next() {
-                eprintln!("pingan: MQTT {topic}: {}", error.message);
+        Ok(results) => match results.into_iter().next() {
+            Some(Err(error)) => refuse(&error.message),
+            _ => {
+                counters.n_accepted.fetch_add(1, Ordering::Relaxed);
             }
-        }
-        Err(error) => eprintln!("pingan: MQTT {topic}: {}", error.message),
+        },
+        Err(error) => refuse(&error.message),
     }
+}
+
+/// The topic for a log line, cut short: a device picks it.
+fn shown_topic(topic: &str) -> String {
+    topic
+        .chars()
+        .take(100)
+        .collect::<String>()
+        .escape_debug()
+        .to_string()
+}
+
+/// What became of the reports that arrived over MQTT.
+#[derive(Debug, Default)]
+pub struct IngestCounters {
+    pub n_accepted: AtomicU64,
+    /// Not a valid position, an unknown unit, a fix dated ahead of the clock, …
+    pub n_refused: AtomicU64,
+    /// Payloads over [`MAX_POSITION_PAYLOAD`].
+    pub n_oversize: AtomicU64,
 }

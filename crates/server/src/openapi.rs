@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document served at /api/openapi.json. Hand-written from one table of routes;
 //! a test compares it with the committed `openapi.json` so that drift is caught in review.
 
+use crate::validate;
 use serde_json::{json, Map, Value};
 
 struct Operation {
@@ -58,7 +59,7 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/api/units", "Add a unit", CONFIGURERS, Some("UnitInput"), (201, "Unit")),
     op("get", "/api/units/{id}", "One unit", ALL_ROLES, None, (200, "Unit")),
     op("post", "/api/units/{id}/status", "Change a unit's status (validated lifecycle)", OPERATORS, Some("UnitStatusInput"), (200, "Unit")),
-    op("post", "/api/positions", "Report unit positions in a batch (WGS-84, GCJ-02 or BD-09)", OPERATORS, Some("PositionsInput"), (200, "PositionsResult")),
+    op("post", "/api/positions", "Report unit positions in a batch (WGS-84, GCJ-02 or BD-09); each item is accepted or refused on its own, e.g. a fix dated more than 30 s ahead of the server's clock (position_in_future)", OPERATORS, Some("PositionsInput"), (200, "PositionsResult")),
     op("get", "/api/incidents", "Incidents (?open=true for open ones)", ALL_ROLES, None, (200, "[Incident]")),
     op("post", "/api/incidents", "Receive a call; answers with the incident and possible duplicates", OPERATORS, Some("CallInput"), (201, "CallReceived")),
     op("get", "/api/incidents/{id}", "One incident", ALL_ROLES, None, (200, "Incident")),
@@ -76,7 +77,7 @@ const OPERATIONS: &[Operation] = &[
     op("post", "/api/places", "Add a key place, must-visit point (point) or must-patrol line (line)", CONFIGURERS, Some("PlaceInput"), (201, "Feature")),
     op("get", "/api/map", "The command map's city: name, bounds and centre (servers started with a road network)", ALL_ROLES, None, (200, "MapMeta")),
     op("get", "/tiles/{z}/{x}/{y}.pbf", "The offline base map: a Mapbox vector tile (layers roads, water, waterway)", ALL_ROLES, None, (200, VECTOR_TILE)),
-    op("get", "/api/circles", "Every workstation's rapid-response circles by road as GeoJSON (?minutes=1,3,5)", ALL_ROLES, None, (200, "FeatureCollection")),
+    op("get", "/api/circles", "Every workstation's rapid-response circles by road as GeoJSON (?minutes=1,3,5: up to 5 whole minutes from 1 to 15)", ALL_ROLES, None, (200, "FeatureCollection")),
 ];
 
 /// The answer of the tile route: bytes, not JSON.
@@ -89,6 +90,21 @@ fn point_schema() -> Value {
         "system": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84"}}})
 }
 
+/// An id as [`validate::id`] takes it.
+fn id() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": validate::MAX_ID_CHARS, "description": validate::ID_RULE})
+}
+
+/// One line of printable text (no control characters).
+fn line() -> Value {
+    json!({"type": "string", "maxLength": validate::MAX_NAME_CHARS, "description": "one line, no control characters"})
+}
+
+/// Text that may hold line breaks and tabs, but no other control characters.
+fn note() -> Value {
+    json!({"type": "string", "maxLength": validate::MAX_NOTE_CHARS, "description": "no control characters but line breaks and tabs"})
+}
+
 /// The bodies clients send.
 fn schemas() -> Value {
     let unit_kinds = json!(UNIT_KINDS);
@@ -98,23 +114,23 @@ fn schemas() -> Value {
         "Point": point_schema(),
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string", "examples": ["unit_not_found", "invalid_transition", "off_map", "malformed_json", "unauthorized", "outside_jurisdiction"]},
+                "code": {"type": "string", "examples": ["unit_not_found", "invalid_transition", "off_map", "malformed_json", "unauthorized", "outside_jurisdiction", "invalid_id", "invalid_text", "invalid_query", "method_not_allowed", "payload_too_large"]},
                 "message": {"type": "string"}}}}},
         "TokenRequest": {"type": "object", "required": ["role", "label"], "properties": {
             "role": {"type": "string", "enum": ["admin", "dispatcher", "workstation_officer", "analyst"]},
-            "jurisdiction": {"type": "string"}, "label": {"type": "string"}}},
+            "jurisdiction": {"type": "string"}, "label": line()}},
         "JurisdictionInput": {"type": "object", "required": ["id", "name", "level", "area"], "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"},
+            "id": id(), "name": line(),
             "level": {"type": "string", "enum": ["police_station", "workstation", "police_office", "patrol_grid"]},
             "parent": {"type": "string"},
-            "area": {"type": "array", "minItems": 3, "items": {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}]}}}},
+            "area": {"type": "array", "minItems": 3, "maxItems": validate::MAX_AREA_CORNERS, "description": "a simple ring (its edges do not cross) that shares no area with its siblings", "items": {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}]}}}},
         "WorkstationInput": {"type": "object", "required": ["id", "name", "category", "location"], "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"},
+            "id": id(), "name": line(),
             "category": {"type": "string", "enum": ["counter_terror", "public_security_patrol"]},
             "location": {"$ref": "#/components/schemas/Point"},
             "jurisdiction": {"type": "string"}, "staffing": {"type": "integer", "minimum": 0}}},
         "UnitInput": {"type": "object", "required": ["id", "name", "kind", "home"], "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string", "enum": unit_kinds},
+            "id": id(), "name": line(), "kind": {"type": "string", "enum": unit_kinds},
             "home": {"type": "string"}, "profile": {"type": "string", "enum": ["car", "motorcycle", "foot"]},
             "capabilities": {"type": "array", "items": {"type": "string", "enum": CAPABILITIES}}}},
         "UnitStatusInput": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": unit_statuses}}},
@@ -122,16 +138,16 @@ fn schemas() -> Value {
             "type": "object", "required": ["unit", "lon", "lat"], "properties": {
                 "unit": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"},
                 "system": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"]},
-                "at": {"type": "integer", "description": "milliseconds since the Unix epoch"}}}}}},
+                "at": {"type": "integer", "minimum": 0, "description": "milliseconds since the Unix epoch, at most 30 s ahead of the server's clock; the server's time when absent"}}}}}},
         "CallInput": {"type": "object", "required": ["category", "priority", "location"], "properties": {
             "category": {"type": "string", "enum": ["criminal", "public_order", "traffic", "dispute", "assistance", "referral"]},
             "priority": {"type": "string", "enum": ["P1", "P2", "P3", "P4"]},
-            "location": {"$ref": "#/components/schemas/Point"}, "address": {"type": "string"},
-            "caller": {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}}},
-            "notes": {"type": "string"}}},
+            "location": {"$ref": "#/components/schemas/Point"}, "address": line(),
+            "caller": {"type": "object", "properties": {"name": line(), "phone": line()}},
+            "notes": note()}},
         "DispatchInput": {"type": "object", "properties": {"units": {"type": "array", "items": {"type": "string"}}}},
         "IncidentStatusInput": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": incident_statuses}}},
-        "NoteInput": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        "NoteInput": {"type": "object", "required": ["text"], "properties": {"text": note()}},
         "MergeInput": {"type": "object", "required": ["duplicate"], "properties": {"duplicate": {"type": "integer"}}},
         "CutoffInput": {"type": "object", "required": ["last_seen", "minutes_since", "horizon_minutes"], "properties": {
             "last_seen": {"$ref": "#/components/schemas/Point"},
@@ -139,10 +155,10 @@ fn schemas() -> Value {
             "horizon_minutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 30},
             "profile": {"type": "string", "enum": ["car", "motorcycle", "foot"], "default": "car"}}},
         "PlaceInput": {"type": "object", "required": ["id", "name", "kind"], "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"},
+            "id": id(), "name": line(),
             "kind": {"type": "string", "enum": ["crowded_place", "key_unit", "vital_site", "must_visit", "must_patrol"]},
             "point": {"$ref": "#/components/schemas/Point", "description": "every kind but must_patrol"},
-            "line": {"type": "array", "minItems": 2, "items": {"$ref": "#/components/schemas/Point"}, "description": "must_patrol: the route"}}},
+            "line": {"type": "array", "minItems": 2, "maxItems": validate::MAX_LINE_POINTS, "items": {"$ref": "#/components/schemas/Point"}, "description": "must_patrol: the route"}}},
     })
 }
 
@@ -404,7 +420,7 @@ pub fn document() -> Value {
         "info": {
             "title": "pingan dispatch server",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Calls, units, recommendation by road ETA, dispatch, live feed and KPIs. Errors are {\"error\": {\"code\", \"message\"}} with a stable code.",
+            "description": "Calls, units, recommendation by road ETA, dispatch, live feed and KPIs. Errors, also 405, 413 and malformed query strings, are {\"error\": {\"code\", \"message\"}} with a stable code.",
         },
         "security": [{"bearer": []}],
         "paths": paths,

@@ -64,11 +64,20 @@ async fn add_place(
     ApiJson(input): ApiJson<PlaceInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     principal.require(Need::Configure)?;
-    if input.id.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_place",
-            "a place needs a non-empty id",
-        ));
+    crate::validate::id("place id", &input.id)?;
+    crate::validate::line("place name", &input.name)?;
+    if let Some(line) = &input.line {
+        if line.len() > crate::validate::MAX_LINE_POINTS {
+            return Err(ApiError::bad_request(
+                "invalid_place",
+                format!(
+                    "place '{}': the line has {} points; the limit is {}",
+                    input.id,
+                    line.len(),
+                    crate::validate::MAX_LINE_POINTS
+                ),
+            ));
+        }
     }
     let what = format!("place '{}'", input.id);
     let shape = match (input.point, input.line) {

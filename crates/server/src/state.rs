@@ -68,6 +68,8 @@ pub struct Shared {
     pub n_committed: AtomicU64,
     /// Events other servers appended, taken in from the log.
     pub n_followed: AtomicU64,
+    /// What became of position reports over MQTT.
+    pub mqtt: crate::mqtt::IngestCounters,
     /// Bounds the rankings computed at once.
     pub rankings: tokio::sync::Semaphore,
     /// The last ranking each token was shown per incident, so that the audit log records what the
@@ -118,6 +120,7 @@ impl AppState {
             n_committed: AtomicU64::new(durable.last_seq.max(0) as u64),
             n_followed: AtomicU64::new(0),
             shown: Mutex::new(HashMap::new()),
+            mqtt: Default::default(),
             rankings: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -262,8 +265,8 @@ impl AppState {
 
 /// Owns the state of the durable log (`durable`: what is committed, in log order) and appends
 /// queued events in batches, one transaction each: under load many requests share one fsync.
-/// After a failed write the in-memory state is ahead of the log, so every later change is refused
-/// until a restart restores the state from the log.
+/// After a failed write the server's state is ahead of the log: it becomes the log's state again
+/// (as after another server's append) and the changes queued meanwhile are decided again.
 struct Writer {
     log: EventLog,
     durable: Projection,
@@ -353,14 +356,18 @@ impl Writer {
                 alive
             }
             Err(error) => {
+                // The transaction wrote nothing: the server's state, which holds these events,
+                // goes back to the log's, so that one bad write does not stop every later one.
                 eprintln!(
-                    "pingan: writing the event log failed, refusing changes until restart: {error}"
+                    "pingan: writing {} events to the event log failed ({error}); they are refused and the state goes back to the log's",
+                    events.len()
                 );
-                shared.poisoned.store(true, Ordering::SeqCst);
+                drop(shared);
+                let alive = self.follow(true).await;
                 for request in current {
                     let _ = request.done.send(Outcome::Failed);
                 }
-                true
+                alive
             }
         }
     }
