@@ -465,6 +465,20 @@ class Dashboard {
       case 'units_dispatched': {
         const own = this.ownDispatch === `${change.incident}|${change.units.join(',')}`;
         if (own) this.ownDispatch = null;
+        // What the dispatch did, at once (the fetches below bring the rest): a ranking fetched
+        // again before they answer must not be offered as if the call were still waiting.
+        const incident = this.incidents.get(change.incident);
+        if (incident) {
+          for (const unit of change.units) if (!incident.units.includes(unit)) incident.units.push(unit);
+          if (incident.status === 'received') incident.status = 'dispatched';
+        }
+        for (const id of change.units) {
+          const unit = this.units.get(id);
+          if (unit && ['available', 'patrolling'].includes(unit.status)) {
+            unit.status = 'dispatched';
+            unit.incident = change.incident;
+          }
+        }
         Promise.all([this.refreshIncident(change.incident), ...change.units.map((unit) => this.refreshUnit(unit))]).catch(load);
         if (change.incident === this.selected) {
           // Dispatched by someone else (another dispatcher, the auto-dispatcher) while shown here.

@@ -41,7 +41,7 @@ const LABEL_MAX_WIDTH = 24;
 export const LAYER_GROUPS = {
   jurisdictions: ['jurisdictions-line', 'jurisdiction-names'],
   grids: ['grids-fill', 'grids-line', 'grid-names'],
-  circles: ['circles-fill', 'circles-casing', 'circles-line', 'circles-line-outer'],
+  circles: ['circles-fill', 'circles-line'],
   workstations: ['workstations', 'workstation-names'],
   places: ['places-lines', 'places-points', 'place-names'],
   units: ['units', 'unit-kinds'],
@@ -193,39 +193,37 @@ export class CommandMap {
     for (const id of ['jurisdictions', 'jurisdiction-labels', 'grids', 'circles', 'workstations', 'places', 'units', 'incidents', 'cutoff', 'cutoff-links']) {
       map.addSource(id, { type: 'geojson', data: EMPTY });
     }
-    // Circles must read on a sparse city and on a dense one where dozens overlap: only the 1-minute
-    // reach is filled (lightly, so overlaps do not stack into mud), the 3- and 5-minute ones are
-    // outlines, each on a dark casing so that they stand out from roads of any colour.
+    // Circles must read on a sparse city and on a dense one where dozens overlap: the 1-minute
+    // reach is filled lightly and the 3-minute one barely (overlaps must not stack into mud), the
+    // 5-minute one is an outline only; outlines get thinner and fainter as the reach grows. One line layer
+    // without casing or dashes: the road-shaped outlines have tens of thousands of vertices and
+    // every extra line pass costs a frame on software WebGL.
     const circleColour: ExpressionSpecification = ['match', ['get', 'minutes'], 1, CIRCLE_COLOURS[1]!, 3, CIRCLE_COLOURS[3]!, CIRCLE_COLOURS[5]!];
     map.addLayer({
       id: 'circles-fill',
       type: 'fill',
       source: 'circles',
-      filter: ['==', ['get', 'minutes'], 1],
-      paint: { 'fill-color': CIRCLE_COLOURS[1]!, 'fill-opacity': 0.13 },
-    });
-    map.addLayer({
-      id: 'circles-casing',
-      type: 'line',
-      source: 'circles',
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': '#0b111c', 'line-width': 4, 'line-opacity': 0.55 },
+      filter: ['<', ['get', 'minutes'], 5],
+      paint: { 'fill-color': circleColour, 'fill-opacity': ['match', ['get', 'minutes'], 1, 0.16, 0.035] },
     });
     map.addLayer({
       id: 'circles-line',
       type: 'line',
       source: 'circles',
-      filter: ['<', ['get', 'minutes'], 5],
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': circleColour, 'line-width': ['match', ['get', 'minutes'], 1, 2, 1.8], 'line-opacity': 0.95 },
-    });
-    map.addLayer({
-      id: 'circles-line-outer',
-      type: 'line',
-      source: 'circles',
-      filter: ['>=', ['get', 'minutes'], 5],
-      layout: { 'line-join': 'round' },
-      paint: { 'line-color': circleColour, 'line-width': 1.8, 'line-opacity': 0.9, 'line-dasharray': [3, 1.5] },
+      paint: {
+        'line-color': circleColour,
+        'line-width': ['match', ['get', 'minutes'], 1, 2, 3, 1.4, 1],
+        // Zoomed in, the wide rings of neighbouring workstations cross everywhere: they fade.
+        'line-opacity': [
+          'interpolate',
+          ['linear'],
+          ['zoom'],
+          12,
+          ['match', ['get', 'minutes'], 1, 0.95, 3, 0.85, 0.7],
+          15,
+          ['match', ['get', 'minutes'], 1, 0.9, 3, 0.5, 0.3],
+        ],
+      },
     });
     map.addLayer({ id: 'grids-fill', type: 'fill', source: 'grids', paint: { 'fill-color': '#7aa2f7', 'fill-opacity': 0.04 } });
     map.addLayer({

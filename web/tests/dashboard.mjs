@@ -87,7 +87,7 @@ const STATIC_TEXTS = [
   '#kpis th',
   '#cutoff label span',
   '#cutoff button',
-  'header button',
+  '#logout',
 ].join(', ');
 
 async function run(page) {
