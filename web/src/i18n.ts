@@ -24,9 +24,14 @@ const zh = {
   'layer.incidents': '警情',
   'layer.cutoff': '围堵方案',
   'layer.unavailable': '此服务器不提供该图层',
-  'queue.title': '待派警情',
+  'queue.title': '警情',
   'queue.empty': '暂无新警情',
   'queue.waiting': '已等 {m} 分',
+  'queue.group.waiting': '待派 ({n})',
+  'queue.group.active': '处置中 ({n})',
+  'queue.active_empty': '暂无处置中的警情',
+  'queue.since': '接警 {m} 分前',
+  'queue.no_units': '未派警力',
   'rec.title': '推荐警力',
   'rec.pick': '点击左侧警情查看推荐警力。',
   'rec.loading': '正在计算路网到达时间…',
@@ -43,6 +48,27 @@ const zh = {
   'rec.dispatch': '派警',
   'rec.show_all': '显示全部 {n} 个',
   'rec.dispatched': '已派警',
+  'rec.dispatch_more': '增派',
+  'rec.sent': '已派',
+  'rec.position': '位置',
+  'rec.stale': '警情或警力已变化，正在刷新推荐…',
+  'rec.refreshed_dispatched': '警情 #{id} 刚被派警（{units}），推荐已刷新。',
+  'rec.refreshed_status': '警情 #{id} 现为“{status}”，推荐已刷新。',
+  'rec.refreshed_units': '推荐中的警力 {units} 状态已变，推荐已刷新。',
+  'rec.finished': '警情状态为“{status}”，无需派警。',
+  'reason.rank': '总第 {n} 近',
+  'reason.proposed': '建议作为{slot}',
+  'reason.already': '已派往本警情',
+  'reason.not_needed': '无需：更近的警力已满足预案',
+  'reason.stale_fix': '定位已 {m} 分钟未更新',
+  'reason.separator': '；',
+  'excluded.busy': '不空闲：{status}',
+  'excluded.not_called_for': '预案不需要{kind}',
+  'excluded.no_position': '尚无定位',
+  'excluded.off_map': '定位不在路网上',
+  'excluded.no_road': '没有道路通往警情地点',
+  'excluded.incident_off_map': '警情地点不在该警力的路网上',
+  'excluded.other': '不可派',
   'units.title': '警力状态',
   'units.set': '改为',
   'cutoff.title': '围堵',
@@ -64,7 +90,39 @@ const zh = {
   'error.request': '请求失败',
   'error.network': '无法连接服务器',
   'error.dismiss': '关闭',
+  'punct.colon': '：',
+  'action.load': '加载数据失败',
+  'action.recommend': '计算推荐警力失败',
+  'action.dispatch': '派警失败',
+  'action.status': '修改警力状态失败',
+  'action.cutoff': '围堵方案失败',
+  'action.map': '地图出错',
+  'action.other': '操作失败',
+  'error.code.network': '无法连接服务器。请检查网络；页面会自动重连。',
+  'error.code.invalid_transition': '状态已变化：该警情或所选警力刚被其他调度员或自动派警处理。推荐已刷新，请重新选择警力。',
+  'error.code.invalid_dispatch': '没有选择警力，或同一警力选了两次。请至少勾选一个警力。',
+  'error.code.no_unit_available': '没有空闲警力满足预案。请手动勾选要派的警力。',
+  'error.code.incident_finished': '该警情已结束或已撤销，无需派警。',
+  'error.code.incident_not_found': '服务器上没有这起警情（可能已合并）。列表已重新加载。',
+  'error.code.unit_not_found': '服务器上没有这个警力。列表已重新加载。',
+  'error.code.off_map': '该位置不在路网上。请在地图上选一个道路附近的位置。',
+  'error.code.incident_off_map': '警情地点不在路网上，无法计算到达时间。请核实地址。',
+  'error.code.outside_jurisdiction': '该位置不在你的令牌所属辖区内。请交给相应辖区处理。',
+  'error.code.forbidden': '你的令牌无权执行此操作。请联系管理员。',
+  'error.code.unauthorized': '令牌无效或已撤销。请重新登录。',
+  'error.code.overtaken': '其他服务器同时修改了状态，本次未保存。请再试一次。',
+  'error.code.storage_failed': '服务器无法保存，本次未记录。请通知管理员重启服务器。',
+  'error.code.invalid_cutoff': '围堵参数无效：发现后时间须为 0–60 分钟，预判须为 1–30 分钟。',
+  'error.code.route_not_found': '此服务器不提供该功能。请升级服务器。',
+  'error.code.tile_failed': '服务器无法生成底图。请刷新页面；如反复出现请通知管理员。',
+  'error.code.circles_failed': '服务器无法计算快反圈。请刷新页面；如反复出现请通知管理员。',
+  'error.code.client': '服务器拒绝了此请求。请刷新页面后重试。',
+  'error.code.server': '服务器出错。请稍后重试；如反复出现请通知管理员。',
+  'error.code.page': '页面出错。请刷新页面。',
   'map.legend.status': '状态',
+  'map.legend.circles': '快反圈',
+  'map.position': '位置 (经度,纬度)',
+  'map.name': '名称',
   'min': '分',
   's': '秒',
   'm': '米',
@@ -95,9 +153,14 @@ const en: Record<Key, string> = {
   'layer.incidents': 'Incidents',
   'layer.cutoff': 'Cut-off plan',
   'layer.unavailable': 'This server does not offer this layer',
-  'queue.title': 'New calls',
+  'queue.title': 'Calls',
   'queue.empty': 'No new calls',
   'queue.waiting': 'waiting {m} min',
+  'queue.group.waiting': 'Waiting ({n})',
+  'queue.group.active': 'In progress ({n})',
+  'queue.active_empty': 'No call in progress',
+  'queue.since': 'received {m} min ago',
+  'queue.no_units': 'no unit sent',
   'rec.title': 'Recommended units',
   'rec.pick': 'Click a call to see the recommended units.',
   'rec.loading': 'Computing road ETAs…',
@@ -114,6 +177,27 @@ const en: Record<Key, string> = {
   'rec.dispatch': 'Dispatch',
   'rec.show_all': 'Show all {n}',
   'rec.dispatched': 'Dispatched',
+  'rec.dispatch_more': 'Send more',
+  'rec.sent': 'Sent',
+  'rec.position': 'Position',
+  'rec.stale': 'The call or its units changed; refreshing the recommendation…',
+  'rec.refreshed_dispatched': 'Call #{id} was just dispatched ({units}); the recommendation is refreshed.',
+  'rec.refreshed_status': 'Call #{id} is now “{status}”; the recommendation is refreshed.',
+  'rec.refreshed_units': 'Unit {units} of the recommendation changed status; the recommendation is refreshed.',
+  'rec.finished': 'The call is {status}: nothing to dispatch.',
+  'reason.rank': '#{n} overall',
+  'reason.proposed': 'proposed as {slot}',
+  'reason.already': 'already sent to this call',
+  'reason.not_needed': 'not needed: nearer units fill the plan',
+  'reason.stale_fix': 'position is {m} min old',
+  'reason.separator': '; ',
+  'excluded.busy': 'not free: {status}',
+  'excluded.not_called_for': 'the plan does not call for a {kind}',
+  'excluded.no_position': 'no position reported yet',
+  'excluded.off_map': 'position off the road map',
+  'excluded.no_road': 'no road leads from its position to the call',
+  'excluded.incident_off_map': 'the call is off this unit\'s road map',
+  'excluded.other': 'cannot be sent',
   'units.title': 'Unit status',
   'units.set': 'Set to',
   'cutoff.title': 'Cut-off',
@@ -135,7 +219,39 @@ const en: Record<Key, string> = {
   'error.request': 'Request failed',
   'error.network': 'Cannot reach the server',
   'error.dismiss': 'Dismiss',
+  'punct.colon': ': ',
+  'action.load': 'Loading failed',
+  'action.recommend': 'Recommendation failed',
+  'action.dispatch': 'Dispatch failed',
+  'action.status': 'Status change failed',
+  'action.cutoff': 'Cut-off plan failed',
+  'action.map': 'Map error',
+  'action.other': 'Failed',
+  'error.code.network': 'Cannot reach the server. Check the network; the page reconnects by itself.',
+  'error.code.invalid_transition': 'Things changed meanwhile: this call or a chosen unit was just handled by another dispatcher or the auto-dispatcher. The recommendation is refreshed; choose units again.',
+  'error.code.invalid_dispatch': 'No unit chosen, or one unit chosen twice. Tick at least one unit.',
+  'error.code.no_unit_available': 'No free unit fills the plan. Tick the units to send yourself.',
+  'error.code.incident_finished': 'This call is closed or cancelled: nothing to dispatch.',
+  'error.code.incident_not_found': 'The server has no such call (it may have been merged). The list is reloaded.',
+  'error.code.unit_not_found': 'The server has no such unit. The list is reloaded.',
+  'error.code.off_map': 'This position is off the road map. Pick a point near a road.',
+  'error.code.incident_off_map': 'The call lies off the road map, so no arrival time can be computed. Check the address.',
+  'error.code.outside_jurisdiction': 'This position lies outside the jurisdiction of your token. Hand it to that jurisdiction.',
+  'error.code.forbidden': 'Your token may not do this. Ask an administrator.',
+  'error.code.unauthorized': 'The token is wrong or revoked. Sign in again.',
+  'error.code.overtaken': 'Another server changed the state at the same time; nothing was saved. Try again.',
+  'error.code.storage_failed': 'The server could not save the change; nothing was recorded. Tell the administrator to restart the server.',
+  'error.code.invalid_cutoff': 'Cut-off settings out of range: minutes since seen 0–60, plan ahead 1–30 minutes.',
+  'error.code.route_not_found': 'This server does not offer this function. Update the server.',
+  'error.code.tile_failed': 'The server could not draw the base map. Reload the page; tell the administrator if it happens again.',
+  'error.code.circles_failed': 'The server could not compute the response circles. Reload the page; tell the administrator if it happens again.',
+  'error.code.client': 'The server refused this request. Reload the page and try again.',
+  'error.code.server': 'The server failed. Try again later; tell the administrator if it happens again.',
+  'error.code.page': 'The page failed. Reload it.',
   'map.legend.status': 'Status',
+  'map.legend.circles': 'Response circles',
+  'map.position': 'Position (lon,lat)',
+  'map.name': 'Name',
   'min': 'min',
   's': 's',
   'm': 'm',
@@ -178,6 +294,16 @@ const enumsZh: Record<string, string> = {
   must_patrol: '必巡线',
   counter_terror: '反恐处突',
   public_security_patrol: '治安防控',
+  armed: '武装',
+  first_aid: '急救',
+  negotiation: '谈判',
+  traffic_control: '交通管制',
+  police_dog: '警犬',
+  aerial_view: '空中侦察',
+  P1: '重大',
+  P2: '紧急',
+  P3: '一般',
+  P4: '服务',
 };
 
 const enumsEn: Record<string, string> = {
@@ -215,6 +341,25 @@ const enumsEn: Record<string, string> = {
   must_patrol: 'must-patrol route',
   counter_terror: 'counter-terror',
   public_security_patrol: 'public-security patrol',
+  armed: 'armed',
+  first_aid: 'first aid',
+  negotiation: 'negotiation',
+  traffic_control: 'traffic control',
+  police_dog: 'police dog',
+  aerial_view: 'aerial view',
+  P1: 'major',
+  P2: 'urgent',
+  P3: 'routine',
+  P4: 'service',
+};
+
+/** Plan slot labels as the dispatch crate writes them (crates/dispatch/src/plan.rs). */
+const slotsZh: Record<string, string> = {
+  'patrol car': '巡逻车',
+  'armed unit': '武装警力',
+  patrol: '巡逻警力',
+  'road patrol': '道路巡逻警力',
+  'traffic motorcycle': '铁骑',
 };
 
 const STORAGE_KEY = 'pingan.language';
@@ -250,6 +395,22 @@ export function term(value: string): string {
   return (current === 'zh' ? enumsZh : enumsEn)[value] ?? value.replace(/_/g, ' ');
 }
 
+/** A response plan slot ("patrol car", "armed unit") in the user's language. */
+export function slotTerm(label: string): string {
+  return current === 'zh' ? (slotsZh[label] ?? label) : label;
+}
+
+/** What went wrong and what to do, from the server's stable error code; never the code itself. */
+export function errorText(code: string, status: number): string {
+  const key = `error.code.${code}`;
+  if (key in zh) return t(key as Key);
+  if (status === 0) return t('error.code.network');
+  if (status === 401) return t('error.code.unauthorized');
+  if (status === 403) return t('error.code.forbidden');
+  if (status === 404 && code.endsWith('_not_found')) return t('error.code.client');
+  return status >= 500 ? t('error.code.server') : t('error.code.client');
+}
+
 /** Fills every element with a `data-i18n` key (text) or `data-i18n-placeholder` key. */
 export function translatePage(root: ParentNode = document): void {
   for (const element of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
@@ -262,6 +423,11 @@ export function translatePage(root: ParentNode = document): void {
     element.title = t(element.dataset.i18nTitle as Key);
   }
   document.title = t('title');
+}
+
+/** A position as the CLI takes it: "lon,lat", five decimals (about a metre). */
+export function formatLonLat(point: { lon: number; lat: number }): string {
+  return `${point.lon.toFixed(5)},${point.lat.toFixed(5)}`;
 }
 
 export function formatSeconds(seconds: number): string {

@@ -7,7 +7,7 @@ import { setWorkerUrl } from 'maplibre-gl';
 import type { FeatureCollection, Geometry } from 'geojson';
 import { Api, ApiFailure, forgetToken, storeToken, takeToken } from './api';
 import { CommandMap, LAYER_GROUPS, type LayerGroup } from './map';
-import { language, onLanguageChange, setLanguage, t, translatePage } from './i18n';
+import { errorText, language, onLanguageChange, setLanguage, t, term, translatePage } from './i18n';
 import { Panels } from './panels';
 import type { CutoffPlan, FeedMessage, Incident, Jurisdiction, MapMeta, Recommendation, Unit, UnitStatus, Workstation } from './types';
 
@@ -16,27 +16,61 @@ setWorkerUrl(new URL(WORKER_FILE, import.meta.url).href);
 
 const errors = document.getElementById('errors')!;
 
-/** Shows what failed, in the user's language, with the server's own message. */
-function showError(error: unknown): void {
+/** What the dispatcher was doing when something failed: the first words of the error banner. */
+export type Action = 'action.load' | 'action.recommend' | 'action.dispatch' | 'action.status' | 'action.cutoff' | 'action.map' | 'action.other';
+
+/** The banner's text in the current language: what failed, what it means and what to do. */
+function errorBannerText(action: Action, code: string, status: number): string {
+  return `${t(action)}${t('punct.colon')}${code === 'page' ? t('error.code.page') : errorText(code, status)}`;
+}
+
+/**
+ * Shows what failed in the user's language with what to do next, from the server's stable error
+ * code; the code and the server's (English) message go to the console only.
+ */
+function showError(error: unknown, action: Action = 'action.other'): void {
   console.error(error);
+  let code = 'page';
+  let status = 0;
+  if (error instanceof ApiFailure) {
+    code = error.code;
+    status = error.status;
+  } else if (typeof (error as { status?: unknown } | null)?.status === 'number') {
+    // MapLibre's failed tile requests carry the HTTP status.
+    status = (error as { status: number }).status;
+    code = status === 0 ? 'network' : '';
+  }
   const item = document.createElement('div');
   item.className = 'error';
   item.dataset.testid = 'error';
-  if (error instanceof ApiFailure) {
-    const what = error.status === 0 ? t('error.network') : `${t('error.request')} (${error.status} ${error.code})`;
-    item.textContent = `${what}: ${error.method} ${error.path} — ${error.serverMessage}`;
-  } else {
-    item.textContent = `${t('error.request')}: ${String(error)}`;
-  }
+  item.dataset.action = action;
+  item.dataset.code = code;
+  item.dataset.status = String(status);
+  const text = document.createElement('span');
+  text.className = 'error-text';
+  text.textContent = errorBannerText(action, code, status);
   // The same failure again (say, every tile of the view) shows once.
-  if ([...errors.children].some((shown) => shown.firstChild?.textContent === item.textContent)) return;
+  if ([...errors.querySelectorAll('.error-text')].some((shown) => shown.textContent === text.textContent)) return;
   const dismiss = document.createElement('button');
   dismiss.textContent = '×';
   dismiss.title = t('error.dismiss');
   dismiss.onclick = () => item.remove();
-  item.append(dismiss);
+  item.append(text, dismiss);
   errors.append(item);
   while (errors.children.length > 4) errors.firstElementChild!.remove();
+}
+
+/** Banners already shown follow a language switch. */
+function translateErrors(): void {
+  for (const item of errors.querySelectorAll<HTMLElement>('.error')) {
+    item.querySelector('.error-text')!.textContent = errorBannerText(item.dataset.action as Action, item.dataset.code ?? '', Number(item.dataset.status));
+    item.querySelector('button')!.title = t('error.dismiss');
+  }
+}
+
+/** For loads that run in the background: their failure is a loading failure. */
+function load(error: unknown): void {
+  showError(error, 'action.load');
 }
 
 function askToken(): Promise<string> {
@@ -68,6 +102,10 @@ class Dashboard {
   /** What the next frame redraws on the map: only sources whose data changed are sent again. */
   private dirty = { units: false, incidents: false, cutoff: false };
   private kpiTimer: number | undefined;
+  private recommendationTimer: number | undefined;
+  /** "incident|units" of the dispatch this page sent, to tell its own feed event from others'. */
+  private ownDispatch: string | null = null;
+  private pendingNote: { note: (() => string) | null; weight: number } | null = null;
   private configurationTimer: number | undefined;
   readonly map: CommandMap;
   readonly panels: Panels;
@@ -95,7 +133,7 @@ class Dashboard {
     ];
     this.connectFeed();
     const results = await Promise.allSettled(loads);
-    for (const result of results) if (result.status === 'rejected') showError(result.reason);
+    for (const result of results) if (result.status === 'rejected') showError(result.reason, 'action.load');
     const refused = results.some((r) => r.status === 'rejected' && r.reason instanceof ApiFailure && r.reason.status === 401);
     if (refused) {
       // A wrong or revoked token: ask for another and start again with it.
@@ -128,7 +166,7 @@ class Dashboard {
   private reloadConfigurationSoon(): void {
     window.clearTimeout(this.configurationTimer);
     this.configurationTimer = window.setTimeout(() => {
-      Promise.all([this.loadConfiguration(), this.loadCircles()]).catch(showError);
+      Promise.all([this.loadConfiguration(), this.loadCircles()]).catch(load);
     }, 500);
   }
 
@@ -234,32 +272,64 @@ class Dashboard {
     if (this.kpiTimer !== undefined) return;
     this.kpiTimer = window.setTimeout(() => {
       this.kpiTimer = undefined;
-      this.panels.loadKpis().catch(showError);
+      this.panels.loadKpis().catch(load);
     }, 1000);
   }
 
   async select(id: number): Promise<void> {
     this.selected = id;
+    window.clearTimeout(this.recommendationTimer);
+    this.pendingNote = null;
     const incident = this.incidents.get(id);
     if (incident) this.map.flyTo(incident.location.lon, incident.location.lat);
     this.redraw();
     this.panels.showRecommendation(null, true);
+    await this.loadRecommendation(id, null);
+  }
+
+  private async loadRecommendation(id: number, note: (() => string) | null): Promise<void> {
     try {
       const recommendation = await this.api.get<Recommendation>(`/api/incidents/${id}/recommendation`);
-      if (this.selected === id) this.panels.showRecommendation(recommendation, false);
+      if (this.selected === id) this.panels.showRecommendation(recommendation, false, note);
     } catch (error) {
-      this.panels.showRecommendation(null, false);
-      showError(error);
+      if (this.selected !== id) return;
+      this.panels.showRecommendation(null, false, note);
+      // A call closed meanwhile is not a failure: the panel says so.
+      if (!(error instanceof ApiFailure && error.code === 'incident_finished')) showError(error, 'action.recommend');
     }
   }
 
+  /**
+   * The selected call's ranking no longer matches the state (the call was dispatched or changed,
+   * or a ranked unit was taken): its dispatch button is disabled at once and the ranking fetched
+   * again, `note` saying why.
+   */
+  recommendationChanged(note: (() => string) | null, weight: number): void {
+    const id = this.selected;
+    if (id === null) return;
+    this.panels.markStale();
+    // Events of one change come in a burst: one fetch, with the note of the weightiest event.
+    if (this.pendingNote === null || weight > this.pendingNote.weight) this.pendingNote = { note, weight };
+    window.clearTimeout(this.recommendationTimer);
+    this.recommendationTimer = window.setTimeout(() => {
+      const pending = this.pendingNote;
+      this.pendingNote = null;
+      if (this.selected === id) void this.loadRecommendation(id, pending?.note ?? null);
+    }, 250);
+  }
+
   async dispatch(id: number, units: string[]): Promise<void> {
+    this.ownDispatch = `${id}|${units.join(',')}`;
     try {
       await this.api.post(`/api/incidents/${id}/dispatch`, { units });
       await Promise.all([this.refreshIncident(id), ...units.map((unit) => this.refreshUnit(unit))]);
       this.panels.markDispatched(id);
     } catch (error) {
-      showError(error);
+      this.ownDispatch = null;
+      showError(error, 'action.dispatch');
+      // Refused because the state moved on: what the panel shows is stale.
+      Promise.all([this.refreshIncident(id), ...units.map((unit) => this.refreshUnit(unit))]).catch(load);
+      if (this.selected === id) this.recommendationChanged(null, 0);
     }
   }
 
@@ -268,7 +338,8 @@ class Dashboard {
       this.units.set(unit, await this.api.post<Unit>(`/api/units/${encodeURIComponent(unit)}/status`, { status }));
       this.redraw();
     } catch (error) {
-      showError(error);
+      showError(error, 'action.status');
+      this.refreshUnit(unit).catch(load);
     }
   }
 
@@ -281,7 +352,7 @@ class Dashboard {
         horizon_minutes: horizonMinutes,
       });
     } catch (error) {
-      showError(error);
+      showError(error, 'action.cutoff');
     }
     this.redraw();
   }
@@ -312,7 +383,7 @@ class Dashboard {
       window.setTimeout(() => {
         this.connectFeed();
         if (opened) {
-          Promise.all([this.loadUnits(), this.loadIncidents()]).catch(showError);
+          Promise.all([this.loadUnits(), this.loadIncidents()]).catch(load);
         }
       }, 2000);
     };
@@ -320,7 +391,7 @@ class Dashboard {
 
   private apply(message: FeedMessage): void {
     if (message.type === 'lagged') {
-      Promise.all([this.loadUnits(), this.loadIncidents()]).catch(showError);
+      Promise.all([this.loadUnits(), this.loadIncidents()]).catch(load);
       return;
     }
     if (message.type !== 'event') return;
@@ -341,7 +412,12 @@ class Dashboard {
           unit.history.push({ to: change.to, at });
           if (!['dispatched', 'en_route', 'on_scene'].includes(change.to)) unit.incident = null;
         } else {
-          this.refreshUnit(change.unit).catch(showError);
+          this.refreshUnit(change.unit).catch(load);
+        }
+        // A ranked unit taken by another call (or put out of service) cannot be sent any more.
+        if (this.panels.ranks(change.unit) && !['available', 'patrolling'].includes(change.to)) {
+          const units = change.unit;
+          this.recommendationChanged(() => t('rec.refreshed_units', { units }), 1);
         }
         break;
       }
@@ -351,7 +427,12 @@ class Dashboard {
           incident.status = change.to;
           incident.history.push({ to: change.to, at });
         } else {
-          this.refreshIncident(change.incident).catch(showError);
+          this.refreshIncident(change.incident).catch(load);
+        }
+        if (change.incident === this.selected) {
+          const id = change.incident;
+          const status = change.to;
+          this.recommendationChanged(() => t('rec.refreshed_status', { id, status: term(status) }), 2);
         }
         this.refreshKpis();
         break;
@@ -376,17 +457,47 @@ class Dashboard {
             history: [{ to: 'received', at }],
           });
         }
-        this.refreshIncident(change.incident).catch(showError);
+        this.refreshIncident(change.incident).catch(load);
         break;
       case 'note_added':
-        this.refreshIncident(change.incident).catch(showError);
+        this.refreshIncident(change.incident).catch(load);
         break;
-      case 'units_dispatched':
-        Promise.all([this.refreshIncident(change.incident), ...change.units.map((unit) => this.refreshUnit(unit))]).catch(showError);
+      case 'units_dispatched': {
+        const own = this.ownDispatch === `${change.incident}|${change.units.join(',')}`;
+        if (own) this.ownDispatch = null;
+        // What the dispatch did, at once (the fetches below bring the rest): a ranking fetched
+        // again before they answer must not be offered as if the call were still waiting.
+        const incident = this.incidents.get(change.incident);
+        if (incident) {
+          for (const unit of change.units) if (!incident.units.includes(unit)) incident.units.push(unit);
+          if (incident.status === 'received') incident.status = 'dispatched';
+        }
+        for (const id of change.units) {
+          const unit = this.units.get(id);
+          if (unit && ['available', 'patrolling'].includes(unit.status)) {
+            unit.status = 'dispatched';
+            unit.incident = change.incident;
+          }
+        }
+        Promise.all([this.refreshIncident(change.incident), ...change.units.map((unit) => this.refreshUnit(unit))]).catch(load);
+        if (change.incident === this.selected) {
+          // Dispatched by someone else (another dispatcher, the auto-dispatcher) while shown here.
+          const id = change.incident;
+          const units = change.units.join(', ');
+          this.recommendationChanged(own ? null : () => t('rec.refreshed_dispatched', { id, units }), 3);
+        } else {
+          const taken = change.units.filter((unit) => this.panels.ranks(unit));
+          if (taken.length > 0) {
+            const units = taken.join(', ');
+            this.recommendationChanged(() => t('rec.refreshed_units', { units }), 1);
+          }
+        }
         this.refreshKpis();
         break;
+      }
       case 'duplicate_merged':
-        Promise.all([this.refreshIncident(change.primary), this.refreshIncident(change.duplicate)]).catch(showError);
+        Promise.all([this.refreshIncident(change.primary), this.refreshIncident(change.duplicate)]).catch(load);
+        if (change.duplicate === this.selected) this.recommendationChanged(null, 0);
         break;
       case 'unit_added':
         this.units.set(change.unit.id, change.unit);
@@ -437,7 +548,10 @@ async function main(): Promise<void> {
   const dashboard = new Dashboard(api);
   layerSwitches(dashboard);
   translatePage();
-  onLanguageChange(() => dashboard.panels.render());
+  onLanguageChange(() => {
+    dashboard.panels.render();
+    translateErrors();
+  });
   (document.getElementById('cutoff-pick') as HTMLButtonElement).onclick = () => {
     const since = Number((document.getElementById('cutoff-since') as HTMLInputElement).value);
     const horizon = Number((document.getElementById('cutoff-horizon') as HTMLInputElement).value);
@@ -446,11 +560,11 @@ async function main(): Promise<void> {
     void dashboard.planCutoff(since, horizon);
   };
   document.getElementById('cutoff-clear')!.onclick = () => dashboard.clearCutoff();
-  dashboard.map.map.on('error', (event) => showError(event.error));
+  dashboard.map.map.on('error', (event) => showError(event.error, 'action.map'));
   await dashboard.start();
   // The browser test waits for this: the first data is drawn and the feed is being followed.
   document.body.dataset.ready = 'true';
 }
 
 export type { Dashboard };
-main().catch(showError);
+main().catch(load);

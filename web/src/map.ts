@@ -1,11 +1,11 @@
 // The command map: the base style plus the overlays (jurisdictions, grids, workstations and their
 // circles, key places, units, incidents, the cut-off plan), each group switchable.
 
-import { Map, Popup, type GeoJSONSource, type MapGeoJSONFeature } from 'maplibre-gl';
+import { Map, Popup, type ExpressionSpecification, type GeoJSONSource, type MapGeoJSONFeature } from 'maplibre-gl';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { baseStyle, LABEL_FONTS } from './style';
 import { UNIT_KINDS, type CutoffPlan, type Incident, type Jurisdiction, type MapMeta, type Unit, type UnitKind, type Workstation } from './types';
-import { t, term } from './i18n';
+import { formatLonLat, t, term } from './i18n';
 
 export const STATUS_COLOURS: Record<string, string> = {
   available: '#2ecc71',
@@ -32,7 +32,10 @@ const PLACE_COLOURS: Record<string, string> = {
   must_patrol: '#7bed9f',
 };
 
-const CIRCLE_COLOURS: Record<number, string> = { 1: '#2ecc71', 3: '#f1c40f', 5: '#e67e22' };
+export const CIRCLE_COLOURS: Record<number, string> = { 1: '#2ecc71', 3: '#f1c40f', 5: '#e67e22' };
+
+/** Label width in ems: wide enough that names of up to 24 characters stay on one line. */
+const LABEL_MAX_WIDTH = 24;
 
 /** Switchable groups and the style layers each one shows. */
 export const LAYER_GROUPS = {
@@ -190,23 +193,36 @@ export class CommandMap {
     for (const id of ['jurisdictions', 'jurisdiction-labels', 'grids', 'circles', 'workstations', 'places', 'units', 'incidents', 'cutoff', 'cutoff-links']) {
       map.addSource(id, { type: 'geojson', data: EMPTY });
     }
+    // Circles must read on a sparse city and on a dense one where dozens overlap: the 1-minute
+    // reach is filled lightly and the 3-minute one barely (overlaps must not stack into mud), the
+    // 5-minute one is an outline only; outlines get thinner and fainter as the reach grows. One line layer
+    // without casing or dashes: the road-shaped outlines have tens of thousands of vertices and
+    // every extra line pass costs a frame on software WebGL.
+    const circleColour: ExpressionSpecification = ['match', ['get', 'minutes'], 1, CIRCLE_COLOURS[1]!, 3, CIRCLE_COLOURS[3]!, CIRCLE_COLOURS[5]!];
     map.addLayer({
       id: 'circles-fill',
       type: 'fill',
       source: 'circles',
-      paint: {
-        'fill-color': ['match', ['get', 'minutes'], 1, CIRCLE_COLOURS[1]!, 3, CIRCLE_COLOURS[3]!, CIRCLE_COLOURS[5]!],
-        'fill-opacity': 0.06,
-      },
+      filter: ['<', ['get', 'minutes'], 5],
+      paint: { 'fill-color': circleColour, 'fill-opacity': ['match', ['get', 'minutes'], 1, 0.16, 0.035] },
     });
     map.addLayer({
       id: 'circles-line',
       type: 'line',
       source: 'circles',
       paint: {
-        'line-color': ['match', ['get', 'minutes'], 1, CIRCLE_COLOURS[1]!, 3, CIRCLE_COLOURS[3]!, CIRCLE_COLOURS[5]!],
-        'line-width': 1,
-        'line-opacity': 0.5,
+        'line-color': circleColour,
+        'line-width': ['match', ['get', 'minutes'], 1, 2, 3, 1.4, 1],
+        // Zoomed in, the wide rings of neighbouring workstations cross everywhere: they fade.
+        'line-opacity': [
+          'interpolate',
+          ['linear'],
+          ['zoom'],
+          12,
+          ['match', ['get', 'minutes'], 1, 0.95, 3, 0.85, 0.7],
+          15,
+          ['match', ['get', 'minutes'], 1, 0.9, 3, 0.5, 0.3],
+        ],
       },
     });
     map.addLayer({ id: 'grids-fill', type: 'fill', source: 'grids', paint: { 'fill-color': '#7aa2f7', 'fill-opacity': 0.04 } });
@@ -227,24 +243,13 @@ export class CommandMap {
       },
     });
     map.addLayer({
-      id: 'jurisdiction-names',
-      type: 'symbol',
-      source: 'jurisdiction-labels',
-      filter: ['match', ['get', 'level'], ['police_station', 'workstation'], true, false],
-      layout: {
-        'text-field': ['get', 'name'],
-        'text-font': LABEL_FONTS,
-        'text-size': ['match', ['get', 'level'], 'police_station', 15, 13],
-      },
-      paint: { 'text-color': '#c9b8f5', 'text-halo-color': '#111a28', 'text-halo-width': 1.5, 'text-opacity': 0.85 },
-    });
-    map.addLayer({
       id: 'grid-names',
       type: 'symbol',
       source: 'jurisdiction-labels',
       filter: ['==', ['get', 'level'], 'patrol_grid'],
       minzoom: 15,
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONTS, 'text-size': 11 },
+      // The grid's id ("G-07-12"): the same in both languages, and short.
+      layout: { 'text-field': ['get', 'id'], 'text-font': LABEL_FONTS, 'text-size': 11, 'text-allow-overlap': false, 'text-padding': 4 },
       paint: { 'text-color': '#7aa2f7', 'text-halo-color': '#111a28', 'text-halo-width': 1 },
     });
     map.addLayer({
@@ -276,11 +281,34 @@ export class CommandMap {
         'text-field': ['get', 'name'],
         'text-font': LABEL_FONTS,
         'text-size': 11,
-        'text-offset': [0, 0.9],
-        'text-anchor': 'top',
+        'text-variable-anchor': ['top', 'bottom', 'left', 'right'],
+        'text-radial-offset': 0.8,
+        'text-max-width': LABEL_MAX_WIDTH,
+        'text-allow-overlap': false,
         'text-optional': true,
+        'text-padding': 3,
+        'symbol-sort-key': ['match', ['get', 'kind'], 'vital_site', 0, 'key_unit', 1, 'crowded_place', 2, 3],
       },
       paint: { 'text-color': '#e6d6ff', 'text-halo-color': '#111a28', 'text-halo-width': 1 },
+    });
+    // Labels: never overlapping (the default, stated), placed in order of importance (the later
+    // layer first: workstations, then stations and sectors, places, grids) and wide enough that a
+    // CJK name does not break mid-word.
+    map.addLayer({
+      id: 'jurisdiction-names',
+      type: 'symbol',
+      source: 'jurisdiction-labels',
+      filter: ['match', ['get', 'level'], ['police_station', 'workstation'], true, false],
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONTS,
+        'text-size': ['match', ['get', 'level'], 'police_station', 15, 13],
+        'text-max-width': LABEL_MAX_WIDTH,
+        'text-allow-overlap': false,
+        'text-padding': 6,
+        'symbol-sort-key': ['match', ['get', 'level'], 'police_station', 0, 1],
+      },
+      paint: { 'text-color': '#c9b8f5', 'text-halo-color': '#111a28', 'text-halo-width': 1.5, 'text-opacity': 0.85 },
     });
     map.addLayer({
       id: 'workstations',
@@ -296,9 +324,12 @@ export class CommandMap {
         'text-field': ['get', 'name'],
         'text-font': LABEL_FONTS,
         'text-size': 12,
-        'text-offset': [0, 1.2],
-        'text-anchor': 'top',
+        'text-variable-anchor': ['top', 'bottom', 'right', 'left'],
+        'text-radial-offset': 1.1,
+        'text-max-width': LABEL_MAX_WIDTH,
+        'text-allow-overlap': false,
         'text-optional': true,
+        'text-padding': 4,
       },
       paint: { 'text-color': '#ffffff', 'text-halo-color': '#2f6fdf', 'text-halo-width': 1.5 },
     });
@@ -378,27 +409,47 @@ export class CommandMap {
     return this.map.getSource<GeoJSONSource>(id);
   }
 
+  private jurisdictions: Jurisdiction[] = [];
+  private workstations: Workstation[] = [];
+
   setJurisdictions(all: Jurisdiction[]): void {
+    this.jurisdictions = all;
     const feature = (j: Jurisdiction): Feature => {
       const ring = j.area.map((p) => [p.lon, p.lat]);
       ring.push(ring[0]!);
       return { type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] }, properties: { id: j.id, name: j.name, level: j.level } };
     };
-    // One label point per area: a polygon source would label the area once per tile it spans.
+    this.source('jurisdictions')?.setData(collection(all.filter((j) => j.level !== 'patrol_grid').map(feature)));
+    this.source('grids')?.setData(collection(all.filter((j) => j.level === 'patrol_grid').map(feature)));
+    this.updateAreaLabels();
+  }
+
+  /**
+   * One label point per area (a polygon source would label the area once per tile it spans), and
+   * one label per place: a workstation's sector is named by the workstation's own label, so the
+   * sector's ("Handschuhsheim警务站" beside the workstation "Handschuhsheim") is left out.
+   */
+  private updateAreaLabels(): void {
+    const named = new Set<string>();
+    for (const workstation of this.workstations) {
+      named.add(workstation.id);
+      if (workstation.jurisdiction) named.add(workstation.jurisdiction);
+    }
     const label = (j: Jurisdiction): Feature => {
       const lon = j.area.reduce((sum, p) => sum + p.lon, 0) / j.area.length;
       const lat = j.area.reduce((sum, p) => sum + p.lat, 0) / j.area.length;
       return point(lon, lat, { id: j.id, name: j.name, level: j.level });
     };
-    this.source('jurisdiction-labels')?.setData(collection(all.map(label)));
-    this.source('jurisdictions')?.setData(collection(all.filter((j) => j.level !== 'patrol_grid').map(feature)));
-    this.source('grids')?.setData(collection(all.filter((j) => j.level === 'patrol_grid').map(feature)));
+    const labelled = this.jurisdictions.filter((j) => j.area.length > 0 && !(j.level === 'workstation' && named.has(j.id)));
+    this.source('jurisdiction-labels')?.setData(collection(labelled.map(label)));
   }
 
   setWorkstations(all: Workstation[]): void {
+    this.workstations = all;
     this.source('workstations')?.setData(
       collection(all.map((w) => point(w.location.lon, w.location.lat, { id: w.id, name: w.name, category: w.category }))),
     );
+    this.updateAreaLabels();
   }
 
   setCircles(circles: FeatureCollection<Geometry>): void {
@@ -482,6 +533,7 @@ export class CommandMap {
           [t('rec.unit'), `${p.id} ${p.name}`],
           [t('rec.kind'), term(String(p.kind))],
           [t('map.legend.status'), term(String(p.status))],
+          [t('map.position'), formatLonLat({ lon: (feature.geometry.coordinates as number[])[0]!, lat: (feature.geometry.coordinates as number[])[1]! })],
         ]),
       )
       .addTo(this.map);
@@ -492,6 +544,8 @@ export class CommandMap {
     const p = feature.properties;
     const rows: [string, string][] = [[t(what), String(p.name ?? p.id)]];
     if (p.kind) rows.push([t('rec.kind'), term(String(p.kind))]);
+    const [lon, lat] = feature.geometry.coordinates as number[];
+    rows.push([t('map.position'), formatLonLat({ lon: lon!, lat: lat! })]);
     this.popup.setLngLat(feature.geometry.coordinates as [number, number]).setHTML(popupHtml(rows)).addTo(this.map);
   }
 

@@ -1,11 +1,11 @@
-// The dispatcher's panels: the queue of new calls, the ranked units for the selected call with the
-// dispatch button, every unit's status, and the response KPIs.
+// The dispatcher's panels: the calls (waiting first, then those in progress with their units), the
+// ranked units for the selected call with the dispatch button, every unit's status, and the KPIs.
 
 import type { Dashboard } from './main';
 import { ApiFailure } from './api';
-import { formatMeters, formatSeconds, formatTime, language, t, term } from './i18n';
-import { kindIcon, PRIORITY_COLOURS, STATUS_COLOURS } from './map';
-import { UNIT_KINDS, UNIT_STATUSES, type Candidate, type Excluded, type Incident, type KpiRow, type Recommendation, type UnitStatus } from './types';
+import { formatLonLat, formatMeters, formatSeconds, formatTime, language, slotTerm, t, term } from './i18n';
+import { CIRCLE_COLOURS, kindIcon, PRIORITY_COLOURS, STATUS_COLOURS } from './map';
+import { UNIT_KINDS, UNIT_STATUSES, type Candidate, type Excluded, type Incident, type KpiRow, type Recommendation, type Unit, type UnitStatus } from './types';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -27,58 +27,63 @@ function waitingText(receivedAt: number): string {
   return `${formatTime(receivedAt)} · ${t('queue.waiting', { m: minutes })}`;
 }
 
+function sinceText(receivedAt: number): string {
+  const minutes = Math.max(0, Math.floor((Date.now() - receivedAt) / 60_000));
+  return t('queue.since', { m: minutes });
+}
+
 const PRIORITY_ORDER = { P1: 0, P2: 1, P3: 2, P4: 3 } as const;
+
+/** Unit statuses that belong to a call: the unit is committed to it. */
+const COMMITTED: readonly UnitStatus[] = ['dispatched', 'en_route', 'on_scene'];
 
 /** When the incident first reached `status`, from its history. */
 function firstTime(incident: Incident, status: Incident['status']): number | undefined {
   return incident.history.find((change) => change.to === status)?.at;
 }
 
-/** Plan slot labels as the dispatch crate writes them ("patrol car", "armed unit"). */
-function slotName(label: string): string {
-  if (language() === 'en') return label;
-  const names: Record<string, string> = {
-    'patrol car': '巡逻车',
-    'armed unit': '武装警力',
-    patrol: '巡逻警力',
-    'road patrol': '道路巡逻警力',
-    'traffic motorcycle': '铁骑',
-  };
-  return names[label] ?? label;
+/** Where the call is: its address (if any) and its position as the CLI takes it, lon,lat. */
+function position(incident: Incident, testid: string): HTMLElement {
+  const where = element('span', { class: 'lonlat', 'data-testid': testid, title: t('map.position') }, formatLonLat(incident.location));
+  return incident.address
+    ? element('div', { class: 'address' }, element('span', { class: 'street' }, incident.address), ' · ', where)
+    : element('div', { class: 'address' }, where);
 }
 
 function unfilledName(text: string): string {
   const match = /^(\d+) (.*)$/.exec(text);
-  return match ? `${match[1]} ${slotName(match[2]!)}` : text;
+  return match ? `${match[1]} ${slotTerm(match[2]!)}` : text;
 }
 
 /** The candidate's reason in the user's language, from the same facts the server's text states. */
-function candidateReason(candidate: Candidate, rank: number, incident: Incident | undefined): string {
-  const zh = language() === 'zh';
-  const parts = [zh ? `总第 ${rank} 近` : `#${rank} overall`];
-  if (candidate.proposed_as) parts.push(zh ? `建议作为${slotName(candidate.proposed_as)}` : `proposed as ${candidate.proposed_as}`);
-  else if (incident?.units.includes(candidate.unit)) parts.push(zh ? '已派往本警情' : 'already sent to this incident');
-  else parts.push(zh ? '无需：更近的警力已满足预案' : 'not needed: nearer units fill the plan');
-  if (candidate.fix_age > 120) parts.push(zh ? `定位已 ${Math.round(candidate.fix_age / 60)} 分钟未更新` : `position is ${Math.round(candidate.fix_age / 60)} min old`);
-  return parts.join(zh ? '；' : '; ');
+function candidateReason(candidate: Candidate, rank: number, incident: Incident | undefined, unit: Unit | undefined): string {
+  const parts: string[] = [];
+  if (unit?.name && unit.name !== unit.id) parts.push(unit.name);
+  parts.push(t('reason.rank', { n: rank }));
+  if (candidate.proposed_as) parts.push(t('reason.proposed', { slot: slotTerm(candidate.proposed_as) }));
+  else if (incident?.units.includes(candidate.unit)) parts.push(t('reason.already'));
+  else parts.push(t('reason.not_needed'));
+  if (candidate.fix_age > 120) parts.push(t('reason.stale_fix', { m: Math.round(candidate.fix_age / 60) }));
+  return parts.join(t('reason.separator'));
 }
 
 function exclusionReason(excluded: Excluded): string {
   const e = excluded.exclusion;
-  const zh = language() === 'zh';
   switch (e.why) {
     case 'busy':
-      return zh ? `不空闲：${term(String(e.status))}` : `not free: ${term(String(e.status))}`;
+      return t('excluded.busy', { status: term(String(e.status)) });
     case 'not_called_for':
-      return zh ? `预案不需要${term(String(e.kind))}` : `a ${term(String(e.kind))} is not called for by the plan`;
+      return t('excluded.not_called_for', { kind: term(String(e.kind)) });
     case 'no_position':
-      return zh ? '尚无定位' : 'no position reported yet';
+      return t('excluded.no_position');
     case 'off_map':
-      return zh ? `定位不在路网上：${String(e.message)}` : `position off the road map: ${String(e.message)}`;
+      return t('excluded.off_map');
     case 'no_road':
-      return zh ? '没有道路通往警情地点' : 'no road leads from its position to the incident';
+      return t('excluded.no_road');
+    case 'incident_off_map':
+      return t('excluded.incident_off_map');
     default:
-      return excluded.reason;
+      return t('excluded.other');
   }
 }
 
@@ -90,17 +95,26 @@ export class Panels {
   private cutoffSummary = document.getElementById('cutoff-summary')!;
   private recommendation: Recommendation | null = null;
   private recommendationLoading = false;
+  /** The state moved on since the ranking was computed; a fresh one is on its way. */
+  private recommendationStale = false;
+  /** Why the ranking was fetched again (the call was dispatched elsewhere, ...), if it was. */
+  private recommendationNote: (() => string) | null = null;
   private dispatchedFor: number | null = null;
   private kpiRows: KpiRow[] = [];
   private drawn = { queue: '', units: '', kpis: '', cutoff: '' };
   private drawnRecommendation = '';
   private showAllRanked = false;
+  /** The units the dispatcher ticked in the ranking shown, kept when the panel is redrawn. */
+  private ticked: Set<string> | null = null;
+  /** Whether the dispatcher folded the calls in progress away. */
+  private activeOpen = localStorage.getItem('pingan.queue.active') !== 'closed';
 
   constructor(private dashboard: Dashboard) {
     // The queue shows how long each call has waited, so its times move on as the minutes pass.
     window.setInterval(() => {
       for (const time of this.queue.querySelectorAll<HTMLElement>('[data-received-at]')) {
-        time.textContent = waitingText(Number(time.dataset.receivedAt));
+        const at = Number(time.dataset.receivedAt);
+        time.textContent = time.dataset.since ? sinceText(at) : waitingText(at);
       }
     }, 20_000);
   }
@@ -134,7 +148,17 @@ export class Panels {
       element(
         'div',
         { class: 'legend-group' },
-        ...Object.entries(PRIORITY_COLOURS).map(([priority, colour]) => element('span', { class: 'legend-item' }, badge(priority, colour))),
+        ...Object.entries(PRIORITY_COLOURS).map(([priority, colour]) =>
+          element('span', { class: 'legend-item' }, badge(priority, colour), term(priority)),
+        ),
+      ),
+      element(
+        'div',
+        { class: 'legend-group' },
+        t('map.legend.circles'),
+        ...Object.entries(CIRCLE_COLOURS).map(([minutes, colour]) =>
+          element('span', { class: 'legend-item' }, element('span', { class: 'ring', style: `border-color:${colour}` }), `${minutes} ${t('min')}`),
+        ),
       ),
     );
   }
@@ -146,13 +170,17 @@ export class Panels {
       this.legendLanguage = lang;
       this.renderLegend();
     }
-    const queued = [...this.dashboard.incidents.values()]
-      .filter((incident) => incident.status === 'received' && incident.merged_into === null)
-      .sort((a, b) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || a.received_at - b.received_at);
-    const queueKey = `${lang}|${this.dashboard.selected}|${queued.map((i) => i.id).join(',')}`;
+    const byUrgency = (a: Incident, b: Incident) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || a.received_at - b.received_at;
+    const listed = [...this.dashboard.incidents.values()].filter((incident) => incident.merged_into === null);
+    const waiting = listed.filter((incident) => incident.status === 'received').sort(byUrgency);
+    const active = listed.filter((incident) => incident.status === 'dispatched' || incident.status === 'on_scene').sort(byUrgency);
+    const unitsOf = (incident: Incident) => incident.units.map((id) => `${id}:${this.dashboard.units.get(id)?.status ?? ''}`).join('+');
+    const queueKey = `${lang}|${this.dashboard.selected}|${waiting.map((i) => i.id).join(',')}|${active
+      .map((i) => `${i.id}:${i.status}:${unitsOf(i)}`)
+      .join(',')}`;
     if (queueKey !== this.drawn.queue) {
       this.drawn.queue = queueKey;
-      this.renderQueue(queued);
+      this.renderQueue(waiting, active);
     }
     const units = [...this.dashboard.units.values()].sort((a, b) => a.id.localeCompare(b.id));
     const unitsKey = `${lang}|${units.map((u) => `${u.id}:${u.status}:${u.incident ?? ''}`).join(',')}`;
@@ -193,41 +221,114 @@ export class Panels {
       ];
     });
     this.cutoffSummary.replaceChildren(
+      element('span', { class: 'lonlat', title: t('map.position') }, formatLonLat(plan.request.last_seen)),
+      ' · ',
       t('cutoff.summary', { n: plan.checkpoints.length, u: plan.n_uncovered }),
       element('ul', { class: 'cutoff-list' }, ...assignments),
     );
   }
 
-  private renderQueue(queued: Incident[]): void {
-    if (queued.length === 0) {
-      this.queue.replaceChildren(element('li', { class: 'empty' }, t('queue.empty')));
-      return;
-    }
-    this.queue.replaceChildren(
-      ...queued.map((incident) => {
-        const item = element(
-          'li',
-          {
-            'data-testid': `call-${incident.id}`,
-            'data-incident-id': String(incident.id),
-            class: incident.id === this.dashboard.selected ? 'call selected' : 'call',
-          },
-          badge(incident.priority, PRIORITY_COLOURS[incident.priority]!),
-          element('strong', {}, ` #${incident.id} ${term(incident.category)}`),
-          element('span', { class: 'time', 'data-received-at': String(incident.received_at) }, waitingText(incident.received_at)),
-          element('div', { class: 'address' }, incident.address || `${incident.location.lat.toFixed(5)}, ${incident.location.lon.toFixed(5)}`),
-        );
-        item.onclick = () => void this.dashboard.select(incident.id);
-        return item;
-      }),
-    );
+  /** How far a call in progress is: on scene, or its units en route, or dispatched. */
+  private progress(incident: Incident): 'dispatched' | 'en_route' | 'on_scene' {
+    if (incident.status === 'on_scene') return 'on_scene';
+    const committed = incident.units.map((id) => this.dashboard.units.get(id)).filter((unit) => unit?.incident === incident.id);
+    if (committed.some((unit) => unit?.status === 'on_scene')) return 'on_scene';
+    if (committed.some((unit) => unit?.status === 'en_route')) return 'en_route';
+    return 'dispatched';
   }
 
-  showRecommendation(recommendation: Recommendation | null, loading: boolean): void {
+  private callItem(incident: Incident, active: boolean): HTMLElement {
+    const selected = incident.id === this.dashboard.selected;
+    const item = element('li', {
+      'data-testid': `call-${incident.id}`,
+      'data-incident-id': String(incident.id),
+      class: `call${selected ? ' selected' : ''}${active ? ' active' : ''}`,
+    });
+    const time = element('span', { class: 'time', 'data-received-at': String(incident.received_at) });
+    const line = element('div', { class: 'call-line' }, badge(incident.priority, PRIORITY_COLOURS[incident.priority]!), element('strong', {}, `#${incident.id} ${term(incident.category)}`));
+    if (active) {
+      const state = this.progress(incident);
+      item.dataset.state = state;
+      time.dataset.since = 'true';
+      time.textContent = sinceText(incident.received_at);
+      line.append(element('span', { class: 'state', 'data-testid': `call-state-${incident.id}`, 'data-state': state, style: `border-color:${STATUS_COLOURS[state]}` }, term(state)));
+    } else {
+      item.dataset.state = 'received';
+      time.textContent = waitingText(incident.received_at);
+    }
+    line.append(time);
+    item.append(line, position(incident, `call-position-${incident.id}`));
+    if (active) {
+      const units = incident.units.map((id) => {
+        const unit = this.dashboard.units.get(id);
+        const status = unit?.status;
+        const here = unit?.incident === incident.id;
+        return element(
+          'span',
+          { class: `call-unit${here ? '' : ' left'}`, 'data-testid': `call-unit-${incident.id}-${id}`, title: unit?.name ?? id },
+          element('span', { class: 'dot', style: `background:${status ? STATUS_COLOURS[status] : '#7f8c8d'}` }),
+          element('span', { class: 'unit-id' }, id),
+          status ? ` ${term(status)}` : '',
+        );
+      });
+      item.append(element('div', { class: 'call-units' }, ...(units.length > 0 ? units : [t('queue.no_units')])));
+    }
+    item.onclick = () => void this.dashboard.select(incident.id);
+    return item;
+  }
+
+  private renderQueue(waiting: Incident[], active: Incident[]): void {
+    const waitingList = element(
+      'ul',
+      { 'data-testid': 'queue-waiting' },
+      ...(waiting.length > 0 ? waiting.map((incident) => this.callItem(incident, false)) : [element('li', { class: 'empty' }, t('queue.empty'))]),
+    );
+    const activeList = element(
+      'ul',
+      { 'data-testid': 'queue-active' },
+      ...(active.length > 0 ? active.map((incident) => this.callItem(incident, true)) : [element('li', { class: 'empty' }, t('queue.active_empty'))]),
+    );
+    const activeGroup = element(
+      'details',
+      { class: 'queue-group' },
+      element('summary', { 'data-testid': 'queue-active-title' }, t('queue.group.active', { n: active.length })),
+      activeList,
+    );
+    activeGroup.open = this.activeOpen;
+    activeGroup.ontoggle = () => {
+      this.activeOpen = activeGroup.open;
+      localStorage.setItem('pingan.queue.active', activeGroup.open ? 'open' : 'closed');
+    };
+    const scroll = this.queue.scrollTop;
+    this.queue.replaceChildren(
+      element('h3', { class: 'queue-group-title', 'data-testid': 'queue-waiting-title' }, t('queue.group.waiting', { n: waiting.length })),
+      waitingList,
+      activeGroup,
+    );
+    this.queue.scrollTop = scroll;
+  }
+
+  /** True when `unit` is in the ranking shown: a change of its status makes the ranking stale. */
+  ranks(unit: string): boolean {
+    return this.recommendation?.ranked.some((candidate) => candidate.unit === unit) ?? false;
+  }
+
+  showRecommendation(recommendation: Recommendation | null, loading: boolean, note: (() => string) | null = null): void {
     if (recommendation?.incident !== this.recommendation?.incident) this.showAllRanked = false;
     this.recommendation = recommendation;
     this.recommendationLoading = loading;
+    this.recommendationStale = false;
+    this.recommendationNote = note;
+    this.ticked = null;
     this.dispatchedFor = null;
+    this.drawnRecommendation = '';
+    this.renderRecommendation();
+  }
+
+  /** The ranking on screen no longer holds: its dispatch button is disabled until it is fetched again. */
+  markStale(): void {
+    if (this.recommendationStale) return;
+    this.recommendationStale = true;
     this.drawnRecommendation = '';
     this.renderRecommendation();
   }
@@ -240,7 +341,10 @@ export class Panels {
 
   private renderRecommendation(): void {
     const box = this.recommendationBox;
-    const key = `${language()}|${this.recommendationLoading}|${this.dispatchedFor}|${this.recommendation?.incident ?? ''}|${this.dashboard.selected}`;
+    const selected = this.dashboard.selected;
+    const incident = selected === null ? undefined : this.dashboard.incidents.get(selected);
+    const sent = incident ? incident.units.map((id) => `${id}:${this.dashboard.units.get(id)?.status ?? ''}`).join(',') : '';
+    const key = `${language()}|${this.recommendationLoading}|${this.recommendationStale}|${this.dispatchedFor}|${this.recommendation?.incident ?? ''}|${selected}|${incident?.status}|${sent}`;
     if (key === this.drawnRecommendation) return;
     this.drawnRecommendation = key;
     if (this.recommendationLoading) {
@@ -248,38 +352,76 @@ export class Panels {
       return;
     }
     const recommendation = this.recommendation;
-    if (!recommendation) {
-      box.replaceChildren(element('p', { class: 'hint' }, t('rec.pick')));
+    const note = this.recommendationNote ? element('p', { class: 'notice', 'data-testid': 'rec-note' }, this.recommendationNote()) : null;
+    if (!recommendation || recommendation.incident !== selected) {
+      const finished = incident && (incident.status === 'closed' || incident.status === 'cancelled');
+      box.replaceChildren(
+        ...(note ? [note] : []),
+        element('p', { class: 'hint', 'data-testid': finished ? 'rec-finished' : 'rec-pick' }, finished ? t('rec.finished', { status: term(incident.status) }) : t('rec.pick')),
+      );
       return;
     }
-    const incident = this.dashboard.incidents.get(recommendation.incident);
-    const plan = recommendation.plan.requirements.map((r) => `${r.count} ${slotName(r.label)}`).join(' + ');
-    const header = element(
-      'p',
-      { class: 'plan' },
-      `#${recommendation.incident} ${recommendation.plan.priority} ${term(recommendation.plan.category)} — ${t('rec.plan')}: ${plan}`,
-    );
+    const plan = recommendation.plan.requirements.map((r) => `${r.count} ${slotTerm(r.label)}`).join(' + ');
+    const parts: Node[] = [
+      element(
+        'p',
+        { class: 'plan' },
+        badge(recommendation.plan.priority, PRIORITY_COLOURS[recommendation.plan.priority]!),
+        ` #${recommendation.incident} ${term(recommendation.plan.category)} — ${t('rec.plan')}: ${plan}`,
+      ),
+    ];
+    if (incident) parts.push(position(incident, 'rec-position'));
+    const alreadySent = incident?.units ?? [];
+    if (alreadySent.length > 0) {
+      parts.push(
+        element(
+          'p',
+          { class: 'sent', 'data-testid': 'rec-sent' },
+          `${t('rec.sent')}${t('punct.colon')}`,
+          ...alreadySent.map((id) => {
+            const status = this.dashboard.units.get(id)?.status;
+            return element(
+              'span',
+              { class: 'call-unit' },
+              element('span', { class: 'dot', style: `background:${status ? STATUS_COLOURS[status] : '#7f8c8d'}` }),
+              element('span', { class: 'unit-id' }, id),
+              status ? ` ${term(status)}` : '',
+            );
+          }),
+        ),
+      );
+    }
+    if (note) parts.push(note);
+    if (this.recommendationStale) parts.push(element('p', { class: 'notice', 'data-testid': 'rec-stale' }, t('rec.stale')));
+    // A call that already has units gets more only when the dispatcher ticks them: the fresh
+    // proposal would fill the whole plan again.
+    const preselect = incident?.status === 'received' && alreadySent.length === 0;
     // The nearest ones and the proposed ones are shown; the rest behind "show all".
     const SHOWN = 8;
     const rows = recommendation.ranked.flatMap((candidate, index) => {
       const proposed = recommendation.proposed.includes(candidate.unit);
       const hidden = index >= SHOWN && !proposed && !this.showAllRanked;
-      const box = element('input', { type: 'checkbox', 'data-testid': `rec-select-${candidate.unit}` });
-      box.checked = proposed;
-      box.dataset.unit = candidate.unit;
+      const tick = element('input', { type: 'checkbox', 'data-testid': `rec-select-${candidate.unit}` });
+      tick.checked = this.ticked ? this.ticked.has(candidate.unit) : proposed && preselect;
+      tick.dataset.unit = candidate.unit;
       const kind = `${proposed ? 'proposed' : ''}${hidden ? ' hidden' : ''}`;
       return [
         element(
           'tr',
-          { 'data-testid': `rec-unit-${candidate.unit}`, 'data-unit-id': candidate.unit, class: `${kind} facts`, title: candidate.reason },
-          element('td', {}, box),
-          element('td', {}, candidate.unit),
+          { 'data-testid': `rec-unit-${candidate.unit}`, 'data-unit-id': candidate.unit, class: `${kind} facts` },
+          element('td', {}, tick),
+          element('td', { class: 'unit-id' }, candidate.unit),
           element('td', { class: 'kind' }, term(candidate.kind)),
           element('td', { class: 'number' }, formatSeconds(candidate.eta)),
           element('td', { class: 'number' }, formatMeters(candidate.distance)),
           element('td', { class: 'number' }, formatSeconds(candidate.fix_age)),
         ),
-        element('tr', { class: `${kind} reason` }, element('td', {}), element('td', { colspan: '5' }, candidateReason(candidate, index + 1, incident))),
+        element(
+          'tr',
+          { class: `${kind} reason` },
+          element('td', {}),
+          element('td', { colspan: '5' }, candidateReason(candidate, index + 1, incident, this.dashboard.units.get(candidate.unit))),
+        ),
       ];
     });
     const table = element(
@@ -296,22 +438,28 @@ export class Panels {
       ),
       element('tbody', {}, ...rows),
     );
-    const parts: Node[] = [header];
-    if (recommendation.unfilled.length > 0) {
-      parts.push(element('p', { class: 'warning' }, `${t('rec.unfilled')}: ${recommendation.unfilled.map(unfilledName).join(', ')}`));
+    if (recommendation.unfilled.length > 0 && preselect) {
+      parts.push(element('p', { class: 'warning' }, `${t('rec.unfilled')}${t('punct.colon')}${recommendation.unfilled.map(unfilledName).join(', ')}`));
     }
     const dispatched = this.dispatchedFor === recommendation.incident;
-    const button = element('button', { class: 'dispatch', 'data-testid': 'dispatch-button' }, dispatched ? t('rec.dispatched') : t('rec.dispatch'));
+    const label = dispatched ? t('rec.dispatched') : alreadySent.length > 0 ? t('rec.dispatch_more') : t('rec.dispatch');
+    const button = element('button', { class: 'dispatch', 'data-testid': 'dispatch-button' }, label);
     const open = incident !== undefined && ['received', 'dispatched', 'on_scene'].includes(incident.status);
-    button.disabled = dispatched || rows.length === 0 || !open;
-    const boxes = () => [...table.querySelectorAll<HTMLInputElement>('input[type=checkbox]')];
+    const usable = !dispatched && open && !this.recommendationStale;
+    const ticks = () => [...table.querySelectorAll<HTMLInputElement>('input[type=checkbox]')];
     const refreshButton = () => {
-      if (!dispatched && open) button.disabled = !boxes().some((b) => b.checked);
+      button.disabled = !usable || !ticks().some((b) => b.checked);
     };
-    for (const box of boxes()) box.onchange = refreshButton;
+    for (const tick of ticks()) {
+      tick.onchange = () => {
+        this.ticked = new Set(ticks().filter((b) => b.checked).map((b) => b.dataset.unit!));
+        refreshButton();
+      };
+      tick.disabled = !usable;
+    }
     refreshButton();
     button.onclick = () => {
-      const chosen = boxes().filter((b) => b.checked).map((b) => b.dataset.unit!);
+      const chosen = ticks().filter((b) => b.checked).map((b) => b.dataset.unit!);
       button.disabled = true;
       void this.dashboard.dispatch(recommendation.incident, chosen);
     };
@@ -337,7 +485,12 @@ export class Panels {
             'ul',
             { class: 'excluded' },
             ...recommendation.excluded.map((excluded) =>
-              element('li', { 'data-testid': `rec-excluded-${excluded.unit}` }, `${excluded.unit} (${term(excluded.kind)}): ${exclusionReason(excluded)}`),
+              element(
+                'li',
+                { 'data-testid': `rec-excluded-${excluded.unit}` },
+                element('span', { class: 'unit-id' }, excluded.unit),
+                ` (${term(excluded.kind)})${t('punct.colon')}${exclusionReason(excluded)}`,
+              ),
             ),
           ),
         ),
@@ -358,14 +511,21 @@ export class Panels {
         select.onchange = () => {
           if (select.value) void this.dashboard.setUnitStatus(unit.id, select.value as UnitStatus);
         };
+        const named = unit.name && unit.name !== unit.id ? `${unit.name} · ` : '';
         return element(
           'li',
-          { 'data-testid': `unit-${unit.id}` },
-          element('span', { class: 'dot', style: `background:${STATUS_COLOURS[unit.status]}` }),
-          element('span', { class: 'unit-name', title: unit.name }, `${unit.id}${unit.name && unit.name !== unit.id ? ` ${unit.name}` : ''} · ${term(unit.kind)}`),
-          element('span', { class: 'status', 'data-testid': `unit-status-${unit.id}`, 'data-status': unit.status }, term(unit.status)),
-          unit.incident !== null ? element('span', { class: 'incident' }, `#${unit.incident}`) : '',
-          select,
+          { 'data-testid': `unit-${unit.id}`, class: 'unit-row' },
+          element(
+            'div',
+            { class: 'unit-line' },
+            element('span', { class: 'dot', style: `background:${STATUS_COLOURS[unit.status]}` }),
+            element('span', { class: 'unit-id' }, unit.id),
+            element('span', { class: 'status', 'data-testid': `unit-status-${unit.id}`, 'data-status': unit.status }, term(unit.status)),
+            unit.incident !== null && COMMITTED.includes(unit.status) ? element('span', { class: 'incident' }, `#${unit.incident}`) : '',
+            element('span', { class: 'spacer' }),
+            select,
+          ),
+          element('div', { class: 'unit-name' }, `${named}${term(unit.kind)}`),
         );
       }),
     );

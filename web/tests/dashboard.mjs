@@ -1,6 +1,10 @@
 // The dashboard in a real browser (headless Chromium through playwright-core): it loads with the
 // token, draws the base map from pingan's own tiles, shows a call created through the API within
-// 2 seconds, and dispatching it in the panel changes the unit's status. Saves a screenshot.
+// 2 seconds with its position as lon,lat, says in English only English, shows a refused dispatch
+// in the user's words (never the server's code), and dispatching a call in the panel changes the
+// unit's status and keeps the call listed as in progress with its unit. A call dispatched through
+// the API while the page shows its ranking gets its dispatch button disabled and its ranking
+// refreshed. Saves a screenshot.
 //
 //   PINGAN_URL=http://127.0.0.1:8080 PINGAN_TOKEN=... PINGAN_SCREENSHOT=/tmp/dashboard.png \
 //     node web/tests/dashboard.mjs
@@ -39,6 +43,52 @@ async function api(method, path, body) {
 }
 
 const COMMITTED = ['dispatched', 'en_route', 'on_scene'];
+
+/** Han characters, kana and full-width punctuation: none may show in English mode. */
+const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/;
+
+/** The server's stable error codes and raw statuses that must never reach the page's text. */
+const RAW_ERROR = /\b(invalid_[a-z_]+|[a-z]+_not_found|no_unit_available|incident_finished|outside_jurisdiction|storage_failed|overtaken|http_\d+)\b/;
+
+/** "lon,lat" as the page writes it, checked against the call's known position. */
+function checkLonLat(text, at, where) {
+  const match = /(-?\d+\.\d+),(-?\d+\.\d+)/.exec(text ?? '');
+  check(match, `${where} shows no "lon,lat" position: "${text}"`);
+  const [lon, lat] = [Number(match[1]), Number(match[2])];
+  check(
+    Math.abs(lon - at.lon) < 1e-5 && Math.abs(lat - at.lat) < 1e-5,
+    `${where} shows "${match[0]}" for a call at lon ${at.lon}, lat ${at.lat}: not lon,lat`,
+  );
+}
+
+/** The texts of `selector`'s elements that hold CJK characters (in English mode there must be none). */
+async function chineseIn(page, selector) {
+  return page.$$eval(selector, (nodes, source) => {
+    const pattern = new RegExp(source);
+    return nodes.map((node) => (node.innerText ?? node.textContent ?? '').trim()).filter((text) => pattern.test(text));
+  }, CJK.source);
+}
+
+/** The panels' own words (headings, buttons, legend, statuses, table heads): data such as names are left out. */
+const STATIC_TEXTS = [
+  'h1',
+  'h2',
+  '#layers label',
+  '#legend',
+  '[data-testid="queue-waiting-title"]',
+  '[data-testid="queue-active-title"]',
+  '#queue .state',
+  '#queue .empty',
+  '#recommendation .hint',
+  '#units .status',
+  '#units select',
+  '#kpis .label',
+  '#kpis .caption',
+  '#kpis th',
+  '#cutoff label span',
+  '#cutoff button',
+  '#logout',
+].join(', ');
 
 async function run(page) {
   const steps = [];
@@ -98,6 +148,8 @@ async function run(page) {
   await page.click('[data-testid="language-switch"]');
   const english = await title();
   check(chinese !== english && /command map/i.test(english), `the language switch did not change the title ("${chinese}" → "${english}")`);
+  const chineseInEnglish = await chineseIn(page, STATIC_TEXTS);
+  check(chineseInEnglish.length === 0, `in English the panels still show Chinese: ${chineseInEnglish.slice(0, 5).join(' | ')}`);
   await page.click('[data-testid="language-switch"]');
   check((await title()) === chinese, 'switching back did not restore the Chinese title');
 
@@ -133,6 +185,7 @@ async function run(page) {
   const shownAfter = (await page.evaluate((id) => window.queueSeen[id], String(id))) - sent;
   console.log(`dashboard test: call ${id} in the queue ${shownAfter} ms after it was sent (the API answered after ${answered - sent} ms)`);
   check(shownAfter <= 2_000, `call ${id} appeared in the queue ${shownAfter} ms after it was sent, later than 2 s`);
+  checkLonLat(await page.textContent(`[data-testid="call-position-${id}"]`), at, `the queue item of call ${id}`);
 
   step('opening the recommendation');
   await page.click(item);
@@ -146,6 +199,43 @@ async function run(page) {
   const unit = chosen[0];
   const before = await page.getAttribute(`[data-testid="unit-status-${unit}"]`, 'data-status');
   check(before === 'available' || before === 'patrolling', `proposed unit ${unit} shows status ${before}, not a free one`);
+  checkLonLat(await page.textContent('[data-testid="rec-position"]'), at, `the recommendation of call ${id}`);
+
+  step('reading the recommendation in English');
+  await page.click('[data-testid="language-switch"]');
+  await page.waitForFunction(() => /dispatch/i.test(document.querySelector('[data-testid="dispatch-button"]')?.textContent ?? ''), null, { timeout: 5_000 }).catch(() => {
+    throw new Failure('in English the dispatch button does not say "Dispatch"');
+  });
+  const chineseInRanking = await chineseIn(page, '#recommendation .plan, #recommendation th, #recommendation td.kind, [data-testid="dispatch-button"], #recommendation summary');
+  check(chineseInRanking.length === 0, `in English the recommendation still shows Chinese: ${chineseInRanking.slice(0, 5).join(' | ')}`);
+  await page.click('[data-testid="language-switch"]');
+
+  step('a dispatch the server refuses (another dispatcher was faster) is said in the user\'s words');
+  // The race itself lasts milliseconds, so the server's refusal is played back here: the page must
+  // explain the stable code, not show it, and fetch the ranking again.
+  const dispatchPath = `${base}/api/incidents/${id}/dispatch`;
+  await page.route(dispatchPath, (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'invalid_transition', message: `unit ${unit} is dispatched and cannot become dispatched; allowed next: en_route` } }),
+    }),
+  );
+  await page.click('[data-testid="dispatch-button"]');
+  const banner = await page
+    .waitForSelector('[data-testid="error"]', { timeout: 5_000 })
+    .then((node) => node.textContent())
+    .catch(() => {
+      throw new Failure('a refused dispatch shows no error banner');
+    });
+  await page.unroute(dispatchPath);
+  check(!RAW_ERROR.test(banner) && !/\b409\b|api\//.test(banner), `the refused dispatch shows a raw code or path: "${banner}"`);
+  check(/派警失败/.test(banner) && /刷新/.test(banner), `the refused dispatch does not say in Chinese what happened and what to do: "${banner}"`);
+  await page.click('[data-testid="error"] button');
+  await page.waitForSelector(`${rows} input[type=checkbox]:checked:not([disabled])`, { timeout: 10_000 }).catch(() => {
+    throw new Failure(`after the refused dispatch the ranking of call ${id} was not fetched again with a proposal`);
+  });
+  check((await page.$('[data-testid="error"]')) === null, 'the error banner stays after its dismiss button was pressed');
 
   step(`dispatching ${chosen.join(', ')}`);
   await page.click('[data-testid="dispatch-button"]');
@@ -164,16 +254,80 @@ async function run(page) {
   check(after.incident === id, `the server has unit ${unit} on incident ${after.incident}, not ${id}`);
   const incident = await api('GET', `/api/incidents/${id}`);
   check(incident.status !== 'received', `incident ${id} is still received after the dispatch`);
-  await page.waitForSelector(item, { state: 'detached', timeout: 2_000 }).catch(() => {
-    throw new Failure(`call ${id} stays in the queue of new calls after the dispatch`);
+  await page.waitForSelector(`[data-testid="queue-waiting"] ${item}`, { state: 'detached', timeout: 2_000 }).catch(() => {
+    throw new Failure(`call ${id} stays among the waiting calls after the dispatch`);
   });
+  await page
+    .waitForSelector(`[data-testid="queue-active"] ${item}[data-state] [data-testid="call-unit-${id}-${unit}"]`, { timeout: 5_000 })
+    .catch(() => {
+      throw new Failure(`call ${id} is not listed among the calls in progress with its unit ${unit} after the dispatch`);
+    });
+  const state = await page.getAttribute(`[data-testid="queue-active"] ${item}`, 'data-state');
+  check(COMMITTED.includes(state), `call ${id} is listed in progress as "${state}", not dispatched, en route or on scene`);
+  const stateText = (await page.textContent(`[data-testid="call-state-${id}"]`))?.trim();
+  check(stateText && !/_/.test(stateText), `call ${id} shows its state as "${stateText}"`);
 
   const errors = await page.$$eval('[data-testid="error"]', (items) => items.map((item) => item.textContent));
   check(errors.length === 0, `the dashboard shows errors: ${errors.join(' | ')}`);
 
+  step('dispatching the selected call through the API, as the auto-dispatcher does');
+  const freeNow = (await api('GET', '/api/units')).filter((u) => u.position && ['available', 'patrolling'].includes(u.status));
+  check(freeNow.length > 0, 'no free unit left for the second call');
+  const second = (
+    await api('POST', '/api/incidents', {
+      category: 'traffic',
+      priority: 'P3',
+      location: { lon: freeNow[0].position.point.lon, lat: freeNow[0].position.point.lat },
+      address: 'browser test, second call',
+      notes: 'dispatched behind the page by web/tests/dashboard.mjs',
+    })
+  ).incident.id;
+  const secondItem = `[data-testid="call-${second}"]`;
+  await page.waitForSelector(secondItem, { timeout: 10_000 });
+  await page.click(secondItem);
+  await page.waitForFunction(
+    (second) => document.querySelector('[data-testid="recommendation"] .plan')?.textContent?.includes(`#${second}`) &&
+      document.querySelector('[data-testid="ranking"] input:checked') !== null &&
+      !document.querySelector('[data-testid="dispatch-button"]').disabled,
+    second,
+    { timeout: 15_000 },
+  ).catch(() => {
+    throw new Failure(`call ${second}'s ranking did not show with a proposal and an active dispatch button`);
+  });
+  const behind = await api('POST', `/api/incidents/${second}/dispatch`);
+  const sentBehind = behind.dispatched;
+  check(sentBehind.length > 0, `the API dispatched no unit to call ${second}`);
+  await page
+    .waitForFunction(
+      (sentBehind) => {
+        const button = document.querySelector('[data-testid="dispatch-button"]');
+        const sent = document.querySelector('[data-testid="rec-sent"]')?.textContent ?? '';
+        const note = document.querySelector('[data-testid="rec-note"]');
+        return button?.disabled && note !== null && sentBehind.every((unit) => sent.includes(unit));
+      },
+      sentBehind,
+      { timeout: 5_000 },
+    )
+    .catch(async () => {
+      const shown = await page.textContent('[data-testid="recommendation"]');
+      throw new Failure(`after call ${second} was dispatched through the API the panel still offers its old ranking: "${shown?.slice(0, 300)}"`);
+    });
+  const proposedAgain = await page.$$eval('[data-testid="ranking"] input:checked', (boxes) => boxes.length);
+  check(proposedAgain === 0, `after call ${second} was dispatched elsewhere the refreshed ranking ticks ${proposedAgain} more units by itself`);
+  const label = (await page.textContent('[data-testid="dispatch-button"]'))?.trim();
+  check(label !== '派警', `the button of the dispatched call ${second} still says "派警" (dispatch), not "增派" (send more)`);
+  await page.waitForSelector(`[data-testid="queue-active"] ${secondItem}`, { timeout: 5_000 }).catch(() => {
+    throw new Failure(`call ${second}, dispatched through the API, is not listed among the calls in progress`);
+  });
+  const pageText = await page.evaluate(() => document.body.innerText);
+  const raw = RAW_ERROR.exec(pageText);
+  check(raw === null, `the page shows the raw error code "${raw?.[0]}"`);
+  const lateErrors = await page.$$eval('[data-testid="error"]', (items) => items.map((item) => item.textContent));
+  check(lateErrors.length === 0, `the dashboard shows errors: ${lateErrors.join(' | ')}`);
+
   step(`saving the screenshot ${screenshot}`);
   await page.screenshot({ path: screenshot });
-  console.log(`dashboard test: passed (unit ${unit} ${before} → ${after.status} for call ${id})`);
+  console.log(`dashboard test: passed (unit ${unit} ${before} → ${after.status} for call ${id}; call ${second} dispatched behind the page to ${sentBehind.join(', ')})`);
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'pingan-chromium-'));
