@@ -124,12 +124,18 @@ fn study_area(args: &HotspotsArgs, calls: &[CallRecord]) -> Result<StudyArea> {
                 format!("--bbox '{text}' is not W,S,E,N: four numbers, e.g. -122.42,47.46,-122.24,47.77")
             })?;
         let (west, south, east, north) = (numbers[0], numbers[1], numbers[2], numbers[3]);
-        if !(west < east && south < north) || measure::LonLat::new(west, south).is_err()
+        if !(west < east && south < north)
+            || measure::LonLat::new(west, south).is_err()
             || measure::LonLat::new(east, north).is_err()
         {
             bail!("--bbox '{text}' is not W,S,E,N with west < east and south < north, in degrees");
         }
-        return Ok(StudyArea::BoundingBox { west, south, east, north });
+        return Ok(StudyArea::BoundingBox {
+            west,
+            south,
+            east,
+            north,
+        });
     }
     let mut bounds = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for call in calls {
@@ -175,10 +181,9 @@ fn model(args: &HotspotsArgs, area: &StudyArea, method: Method) -> Result<Box<dy
             }
             Box::new(kde)
         }
-        Method::Prospective => Box::new(Prospective::new(
-            (2.0 * args.cell_metres).max(400.0),
-            8.0,
-        )?),
+        Method::Prospective => {
+            Box::new(Prospective::new((2.0 * args.cell_metres).max(400.0), 8.0)?)
+        }
         Method::Sepp => sepp_model()?,
     })
 }

@@ -159,7 +159,11 @@ fn selectors(taxonomy: &Taxonomy, what: &Option<String>) -> Result<Vec<Selector>
 
 /// Which police station, workstation and grid each call falls in, and whether it is near a key
 /// place, by the deployment's jurisdiction tree.
-fn locate_calls(path: &PathBuf, calls: &[CallRecord], key_place_metres: f64) -> Result<Vec<CallAreas>> {
+fn locate_calls(
+    path: &PathBuf,
+    calls: &[CallRecord],
+    key_place_metres: f64,
+) -> Result<Vec<CallAreas>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the deployment {}", path.display()))?;
     let deployment = scenario::Deployment::from_toml(&text, &path.display().to_string())?;
@@ -203,7 +207,8 @@ fn locate_calls(path: &PathBuf, calls: &[CallRecord], key_place_metres: f64) -> 
 fn write_out(args: &StatsArgs, text: String) -> Result<()> {
     match &args.output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("-> {}", path.display());
         }
         None => print!("{text}"),
@@ -217,7 +222,10 @@ fn to_json(value: &impl Serialize) -> Result<String> {
 
 pub fn run(args: StatsArgs) -> Result<()> {
     if !(0.0..=5_000.0).contains(&args.key_place_metres) {
-        bail!("--key-place-metres {} is outside 0..5000", args.key_place_metres);
+        bail!(
+            "--key-place-metres {} is outside 0..5000",
+            args.key_place_metres
+        );
     }
     let calls = args.input.read()?;
     let taxonomy = load_taxonomy(&args.taxonomy)?;
@@ -252,8 +260,18 @@ pub fn run(args: StatsArgs) -> Result<()> {
     };
     let set = CallSet::new(&calls, &classifications, areas.as_deref(), &taxonomy)?;
     let query = StatsQuery {
-        from: args.from.as_deref().map(LocalDate::parse).transpose().context("--from")?,
-        to: args.to.as_deref().map(LocalDate::parse).transpose().context("--to")?,
+        from: args
+            .from
+            .as_deref()
+            .map(LocalDate::parse)
+            .transpose()
+            .context("--from")?,
+        to: args
+            .to
+            .as_deref()
+            .map(LocalDate::parse)
+            .transpose()
+            .context("--to")?,
         by: group_by(args.by),
         compare: args.compare.map(|period| match period {
             Period::Previous => Compare::Previous,
@@ -366,7 +384,8 @@ pub fn run(args: StatsArgs) -> Result<()> {
             match args.format {
                 Format::Json => to_json(&daily)?,
                 Format::Csv | Format::Table => {
-                    let mut text = String::from("workstation,calls,mean_per_day,busiest_day,busiest_calls\n");
+                    let mut text =
+                        String::from("workstation,calls,mean_per_day,busiest_day,busiest_calls\n");
                     for row in &daily.rows {
                         text.push_str(&format!(
                             "{},{},{:.2},{},{}\n",
@@ -392,7 +411,10 @@ pub fn run(args: StatsArgs) -> Result<()> {
                 By::Grid => Some(AreaLevel::Grid),
                 _ => None,
             };
-            let as_of = query.to.or(set.date_range().map(|range| range.1)).context("no calls")?;
+            let as_of = query
+                .to
+                .or(set.date_range().map(|range| range.1))
+                .context("no calls")?;
             let since = days_since_last(&set, what, as_of, level)?;
             match args.format {
                 Format::Json => to_json(&since)?,
@@ -508,7 +530,13 @@ fn counts_table(table: &StatsTable) -> String {
         .max()
         .unwrap_or(4)
         .max(4);
-    let key_width = table.rows.iter().map(|row| row.key.len()).max().unwrap_or(3).max(3);
+    let key_width = table
+        .rows
+        .iter()
+        .map(|row| row.key.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
     text.push_str(&format!(
         "{:key_width$}  {}  {:>8}  {:>7}  {:>8}",
         "key",
@@ -543,16 +571,27 @@ fn counts_table(table: &StatsTable) -> String {
 }
 
 fn change(change: Option<f64>) -> String {
-    change.map_or("–".to_string(), |change| format!("{:+.1}%", change * 100.0))
+    change.map_or("–".to_string(), |change| {
+        format!("{:+.1}%", change * 100.0)
+    })
 }
 
 /// Columns a terminal gives a text: two for CJK characters, one for the rest.
 fn display_width(text: &str) -> usize {
     text.chars()
-        .map(|c| if ('\u{2E80}'..='\u{FFEF}').contains(&c) { 2 } else { 1 })
+        .map(|c| {
+            if ('\u{2E80}'..='\u{FFEF}').contains(&c) {
+                2
+            } else {
+                1
+            }
+        })
         .sum()
 }
 
 fn pad(text: &str, width: usize) -> String {
-    format!("{text}{}", " ".repeat(width.saturating_sub(display_width(text))))
+    format!(
+        "{text}{}",
+        " ".repeat(width.saturating_sub(display_width(text)))
+    )
 }

@@ -15,7 +15,11 @@ fn shared(relative: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data")
         .join(relative);
-    assert!(path.exists(), "{} is missing: ../shared must sit beside the repository", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: ../shared must sit beside the repository",
+        path.display()
+    );
     path.to_str().unwrap().to_string()
 }
 
@@ -44,8 +48,22 @@ fn chicago_forecast_follows_the_shared_format_and_the_budget() {
     let output = path("chicago-forecast.geojson");
     let mut args = chicago_args(&calls, CHICAGO_COLUMNS);
     args.extend([
-        "--area", &area, "--train-from", "2016-01-01", "--until", "2016-12-01", "--horizon-days",
-        "30", "--cell-metres", "150", "--area-km2", "1.0", "--method", "kde", "-o", &output,
+        "--area",
+        &area,
+        "--train-from",
+        "2016-01-01",
+        "--until",
+        "2016-12-01",
+        "--horizon-days",
+        "30",
+        "--cell-metres",
+        "150",
+        "--area-km2",
+        "1.0",
+        "--method",
+        "kde",
+        "-o",
+        &output,
     ]);
     let printed = succeed(&args);
     assert!(printed.contains("44 cells flagged"), "{printed}");
@@ -94,10 +112,18 @@ fn chicago_evaluation_scores_every_method_against_the_baselines() {
         &evaluation,
     ]);
     let printed = succeed(&args);
-    for method in ["naive ", "naive-14d", "kde", "prospective", "sepp", "PEI* per origin"] {
+    for method in [
+        "naive ",
+        "naive-14d",
+        "kde",
+        "prospective",
+        "sepp",
+        "PEI* per origin",
+    ] {
         assert!(printed.contains(method), "{method} missing from {printed}");
     }
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(&evaluation).unwrap()).unwrap();
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&evaluation).unwrap()).unwrap();
     let methods = written["methods"].as_array().unwrap();
     assert_eq!(methods.len(), 5, "two baselines and three models");
     assert_eq!(written["rows"].as_array().unwrap().len(), 15);
@@ -118,15 +144,31 @@ fn bad_calls_input_gets_errors_that_say_what_to_do() {
     assert!(error.contains("tiem") && error.contains("time"), "{error}");
 
     let mut empty = chicago_args(&calls, CHICAGO_COLUMNS);
-    empty.extend(["--train-from", "2019-01-01", "--until", "2019-02-01", "-o", &out]);
+    empty.extend([
+        "--train-from",
+        "2019-01-01",
+        "--until",
+        "2019-02-01",
+        "-o",
+        &out,
+    ]);
     let error = fail(&empty);
-    assert!(error.contains("no call falls in the training period"), "{error}");
-    assert!(error.contains("2016-01-01") && error.contains("2016-12-31"), "{error}");
+    assert!(
+        error.contains("no call falls in the training period"),
+        "{error}"
+    );
+    assert!(
+        error.contains("2016-01-01") && error.contains("2016-12-31"),
+        "{error}"
+    );
 
     let mut bad_date = chicago_args(&calls, CHICAGO_COLUMNS);
     bad_date.extend(["--until", "2016-13-01", "-o", &out]);
     let error = fail(&bad_date);
-    assert!(error.contains("--until '2016-13-01' is not a date"), "{error}");
+    assert!(
+        error.contains("--until '2016-13-01' is not a date"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -150,16 +192,36 @@ fn street_hotspots_rank_the_busiest_heidelberg_block_first() {
     let calls = path("heidelberg-calls.csv");
     std::fs::write(&calls, text).unwrap();
     let graph = path("heidelberg-streets.graph");
-    succeed(&["import", fixtures::heidelberg_pbf().to_str().unwrap(), "-o", &graph]);
+    succeed(&[
+        "import",
+        fixtures::heidelberg_pbf().to_str().unwrap(),
+        "-o",
+        &graph,
+    ]);
     let streets = path("heidelberg-streets.geojson");
     let forecast = path("heidelberg-cells.geojson");
     let printed = succeed(&[
-        "hotspots", "--calls", &calls, "--timezone", "Europe/Berlin", "--method", "naive",
-        "--area-km2", "0.05", "-o", &forecast, "--streets", &graph, "--streets-output", &streets,
-        "--top-streets", "5",
+        "hotspots",
+        "--calls",
+        &calls,
+        "--timezone",
+        "Europe/Berlin",
+        "--method",
+        "naive",
+        "--area-km2",
+        "0.05",
+        "-o",
+        &forecast,
+        "--streets",
+        &graph,
+        "--streets-output",
+        &streets,
+        "--top-streets",
+        "5",
     ]);
     assert!(printed.contains("street hotspots: 5 of"), "{printed}");
-    let document: Value = serde_json::from_str(&std::fs::read_to_string(&streets).unwrap()).unwrap();
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(&streets).unwrap()).unwrap();
     let first = &document["features"][0]["properties"];
     assert_eq!(first["rank"], 1);
     assert_eq!(first["calls"], 40, "{first}");
@@ -171,8 +233,19 @@ const SEATTLE_COLUMNS: &str = "time=At.Scene.Time,lon=Longitude,lat=Latitude,typ
 fn seattle_stats_by_month_equal_a_direct_count() {
     let file = shared("seattle-spd-calls/seattle_spd_911_incident_response_2015.csv");
     let csv = succeed(&[
-        "stats", "--calls", &file, "--columns", SEATTLE_COLUMNS, "--timezone",
-        "America/Los_Angeles", "--taxonomy", "seattle", "--by", "month", "--format", "csv",
+        "stats",
+        "--calls",
+        &file,
+        "--columns",
+        SEATTLE_COLUMNS,
+        "--timezone",
+        "America/Los_Angeles",
+        "--taxonomy",
+        "seattle",
+        "--by",
+        "month",
+        "--format",
+        "csv",
     ]);
     let mut direct = std::collections::BTreeMap::new();
     let mut reader = ::csv::Reader::from_path(&file).unwrap();
@@ -185,7 +258,10 @@ fn seattle_stats_by_month_equal_a_direct_count() {
         *direct.entry(format!("2015-{month:02}")).or_insert(0u64) += 1;
     }
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("key,label_zh,label_en,calls,share,per_day"));
+    assert_eq!(
+        lines.next(),
+        Some("key,label_zh,label_en,calls,share,per_day")
+    );
     let total: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(total[0], "total");
     assert_eq!(total[3], "91067");
@@ -207,14 +283,34 @@ fn seattle_stats_by_month_equal_a_direct_count() {
 fn seattle_groups_types_and_repeat_places_read_as_tables() {
     let file = shared("seattle-spd-calls/seattle_spd_911_incident_response_2015.csv");
     let base = [
-        "stats", "--calls", &file, "--columns", SEATTLE_COLUMNS, "--timezone",
-        "America/Los_Angeles", "--taxonomy", "seattle",
+        "stats",
+        "--calls",
+        &file,
+        "--columns",
+        SEATTLE_COLUMNS,
+        "--timezone",
+        "America/Los_Angeles",
+        "--taxonomy",
+        "seattle",
     ];
     let mut by_type = base.to_vec();
-    by_type.extend(["--from", "2015-07-01", "--to", "2015-09-30", "--compare", "previous"]);
+    by_type.extend([
+        "--from",
+        "2015-07-01",
+        "--to",
+        "2015-09-30",
+        "--compare",
+        "previous",
+    ]);
     let table = succeed(&by_type);
-    assert!(table.starts_with("2015-07-01 to 2015-09-30 (92 days)"), "{table}");
-    assert!(table.contains("2015-04-01 to 2015-06-30"), "whole quarters compare: {table}");
+    assert!(
+        table.starts_with("2015-07-01 to 2015-09-30 (92 days)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("2015-04-01 to 2015-06-30"),
+        "whole quarters compare: {table}"
+    );
     assert!(table.contains("入室盗窃"), "{table}");
 
     let mut two_robberies = base.to_vec();
@@ -228,10 +324,28 @@ fn seattle_groups_types_and_repeat_places_read_as_tables() {
     assert!(error.contains("did you mean '两抢'?"), "{error}");
 
     let mut repeat = base.to_vec();
-    repeat.extend(["--report", "repeat", "--radius", "0", "--min-calls", "5", "--within-days", "7", "--top", "3"]);
+    repeat.extend([
+        "--report",
+        "repeat",
+        "--radius",
+        "0",
+        "--min-calls",
+        "5",
+        "--within-days",
+        "7",
+        "--top",
+        "3",
+    ]);
     let table = succeed(&repeat);
     assert!(table.contains("5 or more calls within 7 days"), "{table}");
-    assert_eq!(table.lines().filter(|line| line.starts_with(['1', '2', '3'])).count(), 3, "{table}");
+    assert_eq!(
+        table
+            .lines()
+            .filter(|line| line.starts_with(['1', '2', '3']))
+            .count(),
+        3,
+        "{table}"
+    );
 }
 
 #[test]
@@ -243,6 +357,9 @@ fn denny_blaine_response_times_match_the_source() {
         "--timezone", "America/Los_Angeles", "--report", "response",
     ]);
     // SOURCE.md: 186 of 222 rows have both times, median 1,623 s.
-    assert!(report.contains("calls 222 (186 with an arrival time, 36 without)"), "{report}");
+    assert!(
+        report.contains("calls 222 (186 with an arrival time, 36 without)"),
+        "{report}"
+    );
     assert!(report.contains("median 1623 s"), "{report}");
 }

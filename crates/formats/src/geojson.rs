@@ -105,7 +105,10 @@ pub fn read_polygons(path: &Path) -> Result<Vec<Vec<Vec<LonLat>>>, FormatError> 
                     .iter()
                     .enumerate()
                     .map(|(index, feature)| {
-                        (format!("feature {index}"), feature.get("geometry").unwrap_or(&Value::Null))
+                        (
+                            format!("feature {index}"),
+                            feature.get("geometry").unwrap_or(&Value::Null),
+                        )
                     })
                     .collect()
             })
@@ -115,14 +118,12 @@ pub fn read_polygons(path: &Path) -> Result<Vec<Vec<Vec<LonLat>>>, FormatError> 
             document.get("geometry").unwrap_or(&Value::Null),
         )],
         Some(_) => vec![("the geometry".to_string(), &document)],
-        None => {
-            return Err(FormatError::invalid(
-                path,
-                1,
-                0,
-                "not GeoJSON: no 'type' member (FeatureCollection, Feature, Polygon or MultiPolygon)",
-            ))
-        }
+        None => return Err(FormatError::invalid(
+            path,
+            1,
+            0,
+            "not GeoJSON: no 'type' member (FeatureCollection, Feature, Polygon or MultiPolygon)",
+        )),
     };
     let mut polygons = Vec::new();
     let mut corners = 0usize;
@@ -150,9 +151,9 @@ pub fn read_polygons(path: &Path) -> Result<Vec<Vec<Vec<LonLat>>>, FormatError> 
                 .ok_or_else(|| problem("a polygon has no rings".into()))?;
             let mut polygon = Vec::with_capacity(rings.len());
             for (ring_index, ring) in rings.iter().enumerate() {
-                let points = ring
-                    .as_array()
-                    .ok_or_else(|| problem(format!("ring {ring_index} is not a list of positions")))?;
+                let points = ring.as_array().ok_or_else(|| {
+                    problem(format!("ring {ring_index} is not a list of positions"))
+                })?;
                 corners += points.len();
                 if corners > MAX_POLYGON_CORNERS {
                     return Err(problem(format!(
@@ -166,7 +167,9 @@ pub fn read_polygons(path: &Path) -> Result<Vec<Vec<Vec<LonLat>>>, FormatError> 
                         .filter(|pair| pair.len() >= 2)
                         .and_then(|pair| Some((pair[0].as_f64()?, pair[1].as_f64()?)))
                         .ok_or_else(|| {
-                            problem(format!("ring {ring_index} has a position that is not [lon, lat]"))
+                            problem(format!(
+                                "ring {ring_index} has a position that is not [lon, lat]"
+                            ))
                         })?;
                     ring_points.push(
                         LonLat::new(pair.0, pair.1)

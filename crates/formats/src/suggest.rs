@@ -31,7 +31,11 @@ pub fn did_you_mean(word: &str, candidates: &[&str]) -> String {
 pub fn explain_unknown_name(message: &str) -> String {
     let Some((what, rest)) = ["unknown field `", "unknown variant `"]
         .iter()
-        .find_map(|prefix| message.strip_prefix(prefix).map(|rest| (&prefix[..prefix.len() - 2], rest)))
+        .find_map(|prefix| {
+            message
+                .strip_prefix(prefix)
+                .map(|rest| (&prefix[..prefix.len() - 2], rest))
+        })
     else {
         return message.to_string();
     };
@@ -56,7 +60,11 @@ mod tests {
         assert_eq!(nearest_name("Capabilites", &keys), Some("capabilities"));
         assert_eq!(nearest_name("place", &["places", "units"]), Some("places"));
         assert_eq!(nearest_name("zzzzzz", &keys), None);
-        assert_eq!(nearest_name("grid", &keys), None, "an exact name is no misspelling");
+        assert_eq!(
+            nearest_name("grid", &keys),
+            None,
+            "an exact name is no misspelling"
+        );
         assert_eq!(
             did_you_mean("colour", &["a", "b"]),
             "; valid names: a, b".to_string()
@@ -77,6 +85,9 @@ mod tests {
             explain_unknown_name("unknown field `x`, there are no fields"),
             "unknown field 'x', there are no fields"
         );
-        assert_eq!(explain_unknown_name("missing field `id`"), "missing field `id`");
+        assert_eq!(
+            explain_unknown_name("missing field `id`"),
+            "missing field `id`"
+        );
     }
 }

@@ -567,7 +567,10 @@ impl StatsTable {
         text.push('\n');
         let optional_count = |n: Option<u64>| n.map_or(String::new(), |n| n.to_string());
         let optional_ratio = |r: Option<f64>| r.map_or(String::new(), |r| format!("{r:.4}"));
-        text.push_str(&format!("total,合计,Total,{},1,{:.4}", self.total, self.per_day));
+        text.push_str(&format!(
+            "total,合计,Total,{},1,{:.4}",
+            self.total, self.per_day
+        ));
         if compare {
             text.push_str(&format!(
                 ",{},{}",

@@ -412,7 +412,11 @@ fn street_blocks_cover_every_segment_once_and_break_only_at_junctions() {
             assert_eq!(blocks.block_of(pair[1], pair[0]), Some(index));
         }
         for inner in &block.nodes[1..block.nodes.len() - 1] {
-            assert_eq!(neighbours[*inner as usize].len(), 2, "a block runs through a junction");
+            assert_eq!(
+                neighbours[*inner as usize].len(),
+                2,
+                "a block runs through a junction"
+            );
         }
     }
     // Blocks are much fewer than segments: bends are merged.

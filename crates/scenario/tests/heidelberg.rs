@@ -154,7 +154,11 @@ fn misspelt_keys_are_refused_with_their_line_and_the_nearest_name_issue_15() {
     );
     check_bad_deployment(
         &format!("units = []\n{station}[[place]]\nid = \"P-1\"\n"),
-        &["bad.toml", "unknown field 'place'", "did you mean 'places'?"],
+        &[
+            "bad.toml",
+            "unknown field 'place'",
+            "did you mean 'places'?",
+        ],
     );
     check_bad_deployment(
         &station.replace("staffing = 4", "staffing = 4\ncapacity = 2"),
