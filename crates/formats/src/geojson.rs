@@ -8,13 +8,19 @@ use serde_json::{json, Map, Value};
 use std::path::Path;
 
 /// Reads Point features that carry an `id` property (string or number); an optional numeric
-/// `weight` property becomes the point's weight.
+/// `weight` property becomes the point's weight. A leading byte order mark is skipped.
 pub fn read_point_features(path: &Path) -> Result<Vec<NamedPoint>, FormatError> {
     let text = std::fs::read_to_string(path).map_err(|source| FormatError::Io {
         file: path.to_path_buf(),
         source,
     })?;
-    let document: Value = serde_json::from_str(&text).map_err(|e| {
+    parse_point_features(path, &text)
+}
+
+/// Parses GeoJSON point text as [`read_point_features`] does; `path` only names the file in errors.
+pub fn parse_point_features(path: &Path, text: &str) -> Result<Vec<NamedPoint>, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let document: Value = serde_json::from_str(text).map_err(|e| {
         FormatError::invalid(
             path,
             e.line() as u64,
@@ -55,7 +61,13 @@ pub fn read_point_features(path: &Path) -> Result<Vec<NamedPoint>, FormatError> 
         let lat = coordinates[1]
             .as_f64()
             .ok_or_else(|| problem("latitude is not a number".into()))?;
-        let position = LonLat::new(lon, lat).map_err(|e| problem(e.to_string()))?;
+        let position = LonLat::new(lon, lat).map_err(|e| {
+            if LonLat::new(lat, lon).is_ok() {
+                problem(format!("coordinates [{lon}, {lat}]: lon and lat look swapped (GeoJSON gives [lon, lat]); a latitude lies in -90..90, so swap the two numbers"))
+            } else {
+                problem(e.to_string())
+            }
+        })?;
         let properties = feature.get("properties");
         let id = match properties
             .and_then(|p| p.get("id"))

@@ -1,5 +1,9 @@
 //! Named points: stations, demand points, key places. CSV with header `id,lon,lat` and an
 //! optional `weight`, or GeoJSON Point features with an `id` property.
+//!
+//! The CSV may start with a byte order mark and be separated by `;` or tabs (spreadsheet exports
+//! in many locales): a header without a comma but with semicolons or tabs decides. Errors name
+//! file:line:column with lines counted in the text itself, CRLF and blank lines included.
 
 use crate::{geojson, FormatError};
 use measure::LonLat;
@@ -78,28 +82,77 @@ pub fn parse_tagged_points_csv(
     parse_rows(path, text, Some((tag_column, allowed)))
 }
 
+/// A comma unless the header has none but has semicolons or tabs.
+fn detect_separator(header_line: &str) -> u8 {
+    if header_line.contains(',') {
+        return b',';
+    }
+    let semicolons = header_line.matches(';').count();
+    let tabs = header_line.matches('\t').count();
+    match (semicolons, tabs) {
+        (0, 0) => b',',
+        (semicolons, tabs) if semicolons >= tabs => b';',
+        _ => b'\t',
+    }
+}
+
+/// The 1-based line of the record the csv crate places at byte `offset` of `text`. The crate's
+/// own `Position::line` lags after CRLF line ends and blank lines: a record's position is taken
+/// before the line ends that precede it, so those are skipped here before counting.
+fn line_of_record_at(text: &str, offset: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut start = (offset as usize).min(bytes.len());
+    while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+        start += 1;
+    }
+    1 + bytes[..start].iter().filter(|&&byte| byte == b'\n').count() as u64
+}
+
 fn parse_rows(
     path: &Path,
     text: &str,
     tag: Option<(&str, &[&str])>,
 ) -> Result<Vec<TaggedPoint>, FormatError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| FormatError::invalid(path, 1, 0, format!("unreadable header: {e}")))?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let expected = match tag {
         Some((column, _)) => format!("id,lon,lat,{column}[,name][,weight]"),
         None => "id,lon,lat[,weight]".to_string(),
     };
+    let Some((header_index, header_line)) = text
+        .lines()
+        .enumerate()
+        .find(|(_, line)| !line.trim().is_empty())
+    else {
+        return Err(FormatError::invalid(
+            path,
+            1,
+            0,
+            format!("the file is empty; expected a header {expected} and one point per line"),
+        ));
+    };
+    let header_line_number = header_index as u64 + 1;
+    let separator = detect_separator(header_line);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .delimiter(separator)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            FormatError::invalid(
+                path,
+                header_line_number,
+                0,
+                format!("unreadable header: {e}"),
+            )
+        })?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let missing = |name: &str| {
         FormatError::invalid(
             path,
-            1,
+            header_line_number,
             0,
             format!("the header has no '{name}' column; expected {expected}"),
         )
@@ -113,15 +166,30 @@ fn parse_rows(
         None => None,
     };
     let name_column = tag.and_then(|_| column("name"));
+    let header_order = headers.iter().collect::<Vec<_>>().join(",");
 
     let mut points = Vec::new();
     let mut seen = HashSet::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            FormatError::invalid(path, line, 0, format!("broken CSV row: {e}"))
+            let line = e
+                .position()
+                .map(|p| line_of_record_at(text, p.byte()))
+                .unwrap_or(0);
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!(
+                    "the row has {len} fields but the header has {expected_len}; a value holding the separator needs double quotes"
+                ),
+                _ => format!("broken CSV row: {e}"),
+            };
+            FormatError::invalid(path, line, 0, message)
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record
+            .position()
+            .map(|p| line_of_record_at(text, p.byte()))
+            .unwrap_or(0);
         let field = |index: usize, name: &str| {
             record
                 .get(index)
@@ -137,19 +205,35 @@ fn parse_rows(
                 .ok()
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| {
+                    let decimal_point = value.replace(',', ".");
+                    let hint = if decimal_point.parse::<f64>().is_ok_and(f64::is_finite) {
+                        format!("; write decimals with a point ({decimal_point})")
+                    } else {
+                        String::new()
+                    };
                     FormatError::invalid(
                         path,
                         line,
                         index as u64 + 1,
-                        format!("'{name}' is '{value}', not a number"),
+                        format!("'{name}' is '{value}', not a number{hint}"),
                     )
                 })
         };
         let id = field(id_column, "id")?.to_string();
         let lon = number(lon_column, "lon")?;
         let lat = number(lat_column, "lat")?;
-        let position = LonLat::new(lon, lat)
-            .map_err(|e| FormatError::invalid(path, line, lon_column as u64 + 1, e.to_string()))?;
+        let position = LonLat::new(lon, lat).map_err(|e| {
+            if LonLat::new(lat, lon).is_ok() {
+                FormatError::invalid(
+                    path,
+                    line,
+                    lat_column as u64 + 1,
+                    format!("lon {lon} and lat {lat}: lon and lat look swapped (the header order is {header_order}); a latitude lies in -90..90, so swap the values or the column names"),
+                )
+            } else {
+                FormatError::invalid(path, line, lon_column as u64 + 1, e.to_string())
+            }
+        })?;
         let weight = match weight_column {
             Some(index) => {
                 let weight = number(index, "weight")?;
@@ -205,7 +289,7 @@ fn parse_rows(
     if points.is_empty() {
         return Err(FormatError::invalid(
             path,
-            1,
+            header_line_number,
             0,
             "the file has a header but no points",
         ));
@@ -305,7 +389,10 @@ mod tests {
             "id,lon,lat,weight\nA,8.6,49.4,-1\n",
             "stations.csv:2:4: weight -1 is negative",
         );
-        check_error("id,lon,lat\nA,8.6\n", "stations.csv:2: broken CSV row: CSV error: record 1 (line: 2, byte: 11): found record with 2 fields, but the previous record has 3 fields");
+        check_error(
+            "id,lon,lat\nA,8.6\n",
+            "stations.csv:2: the row has 2 fields but the header has 3; a value holding the separator needs double quotes",
+        );
         check_error(
             "id,lon,lat\n",
             "stations.csv:1: the file has a header but no points",

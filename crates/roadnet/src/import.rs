@@ -16,6 +16,10 @@ use std::path::{Path, PathBuf};
 pub enum ImportError {
     #[error("cannot read {}: {message}; is it an OpenStreetMap .osm.pbf file?", file.display())]
     Pbf { file: PathBuf, message: String },
+    #[error("{} is truncated (ends in the middle of a block at byte {length}); download or copy it again", file.display())]
+    Truncated { file: PathBuf, length: u64 },
+    #[error("{} is not an OpenStreetMap PBF file ({reason}); give a .osm.pbf extract", file.display())]
+    NotPbf { file: PathBuf, reason: String },
     #[error("{} has no roads a {profile} can use; is it a road extract (ways tagged highway=*)?", file.display())]
     NoRoads { file: PathBuf, profile: Profile },
 }
@@ -59,7 +63,154 @@ fn water_kind<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Option<bool
     kind
 }
 
+/// The PBF format caps a block header at 64 KiB and a block at 32 MiB.
+const MAX_BLOCK_HEADER_BYTES: u64 = 64 * 1024;
+const MAX_BLOCK_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Walks the block frames of `file` (length, header, data) without decoding them, so that a file
+/// cut short or a file of another kind gets a message saying so instead of a decoder's error.
+fn check_pbf_frames(file: &Path) -> Result<(), ImportError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io_error = |e: std::io::Error| ImportError::Pbf {
+        file: file.to_path_buf(),
+        message: e.to_string(),
+    };
+    let not_pbf = |reason: String| ImportError::NotPbf {
+        file: file.to_path_buf(),
+        reason,
+    };
+    let mut reader = std::io::BufReader::new(std::fs::File::open(file).map_err(io_error)?);
+    let length = reader.get_ref().metadata().map_err(io_error)?.len();
+    let truncated = ImportError::Truncated {
+        file: file.to_path_buf(),
+        length,
+    };
+    if length == 0 {
+        return Err(not_pbf("it is empty".into()));
+    }
+    let mut position = 0u64;
+    while position < length {
+        if length - position < 4 {
+            return Err(truncated);
+        }
+        let mut size = [0u8; 4];
+        reader.read_exact(&mut size).map_err(io_error)?;
+        let header_size = u64::from(u32::from_be_bytes(size));
+        if header_size > MAX_BLOCK_HEADER_BYTES {
+            if position == 0 {
+                reader.seek(SeekFrom::Start(0)).map_err(io_error)?;
+                let mut start = Vec::new();
+                reader
+                    .by_ref()
+                    .take(24)
+                    .read_to_end(&mut start)
+                    .map_err(io_error)?;
+                return Err(not_pbf(describe_start(&start)));
+            }
+            return Err(ImportError::Pbf {
+                file: file.to_path_buf(),
+                message: format!("the block at byte {position} has a {header_size}-byte header (the format allows {MAX_BLOCK_HEADER_BYTES})"),
+            });
+        }
+        if position + 4 + header_size > length {
+            return Err(truncated);
+        }
+        let mut header = vec![0u8; header_size as usize];
+        reader.read_exact(&mut header).map_err(io_error)?;
+        let Some((kind, data_size)) = parse_block_header(&header) else {
+            return Err(if position == 0 {
+                not_pbf("its first bytes are not a PBF block header".into())
+            } else {
+                ImportError::Pbf {
+                    file: file.to_path_buf(),
+                    message: format!("the block header at byte {position} is unreadable"),
+                }
+            });
+        };
+        if position == 0 && kind != b"OSMHeader" {
+            return Err(not_pbf(format!(
+                "its first block is '{}', not 'OSMHeader'",
+                String::from_utf8_lossy(&kind)
+            )));
+        }
+        if data_size > MAX_BLOCK_BYTES {
+            return Err(ImportError::Pbf {
+                file: file.to_path_buf(),
+                message: format!("the block at byte {position} claims {data_size} bytes (the format allows {MAX_BLOCK_BYTES})"),
+            });
+        }
+        let end = position + 4 + header_size + data_size;
+        if end > length {
+            return Err(truncated);
+        }
+        reader.seek(SeekFrom::Start(end)).map_err(io_error)?;
+        position = end;
+    }
+    Ok(())
+}
+
+/// What the first bytes of a file that is not a PBF look like, for the error message.
+fn describe_start(start: &[u8]) -> String {
+    // The cut after 24 bytes may split a character: an incomplete last one is fine.
+    let text = match std::str::from_utf8(start) {
+        Ok(text) => Some(text),
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&start[..e.valid_up_to()]).ok(),
+        Err(_) => None,
+    };
+    match text {
+        Some(text) if text.chars().all(|c| !c.is_control() || c.is_whitespace()) => {
+            let shown: String = text
+                .trim_start_matches('\u{feff}')
+                .chars()
+                .take(16)
+                .map(|c| if c.is_whitespace() { ' ' } else { c })
+                .collect();
+            format!("it starts with the text '{}'", shown.trim())
+        }
+        _ => "its first bytes are not a PBF block header".to_string(),
+    }
+}
+
+/// The `type` and `datasize` fields of a protobuf `BlobHeader`; `None` if it is not one.
+fn parse_block_header(mut bytes: &[u8]) -> Option<(Vec<u8>, u64)> {
+    fn varint(bytes: &mut &[u8]) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = bytes.split_first()?;
+            *bytes = rest;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+    let (mut kind, mut data_size) = (None, None);
+    while !bytes.is_empty() {
+        let key = varint(&mut bytes)?;
+        match (key >> 3, key & 7) {
+            (3, 0) => data_size = Some(varint(&mut bytes)?),
+            (_, 0) => {
+                varint(&mut bytes)?;
+            }
+            (field, 2) => {
+                let size = usize::try_from(varint(&mut bytes)?).ok()?;
+                let value = bytes.get(..size)?;
+                if field == 1 {
+                    kind = Some(value.to_vec());
+                }
+                bytes = &bytes[size..];
+            }
+            (_, 1) => bytes = bytes.get(8..)?,
+            (_, 5) => bytes = bytes.get(4..)?,
+            _ => return None,
+        }
+    }
+    Some((kind?, data_size?))
+}
+
 fn read_blobs(file: &Path) -> Result<Vec<osmpbf::Blob>, ImportError> {
+    check_pbf_frames(file)?;
     let error = |e: osmpbf::Error| ImportError::Pbf {
         file: file.to_path_buf(),
         message: e.to_string(),

@@ -14,15 +14,37 @@ use serde::{Deserialize, Serialize};
 /// The default limit: farther than this from any road, a point is taken to be off the map.
 pub const DEFAULT_MAX_SNAP: Meters = Meters(500.0);
 
+/// Farther than this from every road, a point is far off the map: the hint asks about the map and
+/// the column order rather than the snap limit.
+pub const FAR_OFF_MAP: Meters = Meters(100_000.0);
+
+/// Up to this many times the limit, a point is "a little too far": the hint names `--max-snap`.
+const A_LITTLE_TOO_FAR: f64 = 5.0;
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SnapError {
-    #[error("{point} is {distance} from the nearest {profile} road (limit {limit}); is it inside the map?")]
+    #[error("{point} is {distance} from the nearest {profile} road (limit {limit}); {}", too_far_hint(*.distance, *.limit, *.swapped_distance))]
     TooFar {
         point: LonLat,
         distance: Meters,
         limit: Meters,
         profile: Profile,
+        /// How far the point with lon and lat swapped would be from a road, when that swap is a
+        /// valid point and lands much nearer (well inside [`FAR_OFF_MAP`]).
+        swapped_distance: Option<Meters>,
     },
+}
+
+fn too_far_hint(distance: Meters, limit: Meters, swapped_distance: Option<Meters>) -> String {
+    if let Some(swapped) = swapped_distance {
+        format!("swapping lon and lat puts it {swapped} from a road: the coordinates look swapped")
+    } else if distance.0 > FAR_OFF_MAP.0 {
+        "is it inside the map? If the file gives lat,lon, swap the columns".to_string()
+    } else if distance.0 <= limit.0 * A_LITTLE_TOO_FAR {
+        "raise --max-snap if the point is right".to_string()
+    } else {
+        "is it inside the map?".to_string()
+    }
 }
 
 /// An undirected road segment with the directed edges that run along it.
@@ -223,17 +245,40 @@ fn part(graph: &ProfileGraph, edge: u32, fraction: f64) -> (Millis, f32) {
 
 /// Places `point` on the nearest road of `graph`, or says how far off the map it is.
 pub fn snap(graph: &ProfileGraph, point: LonLat, limit: Meters) -> Result<Snap, SnapError> {
-    let xy = graph.projection.to_xy(point);
-    let too_far = |distance: Meters| SnapError::TooFar {
-        point,
-        distance,
-        limit,
-        profile: graph.profile,
+    let too_far = |distance: Meters| {
+        // Only a swap that lands far nearer, near the map, is worth suggesting.
+        let swapped_distance = LonLat::new(point.lat, point.lon)
+            .ok()
+            .and_then(|swapped| nearest_on_road(graph, swapped))
+            .map(|swapped| swapped.3)
+            .filter(|swapped| swapped.0 < FAR_OFF_MAP.0 && swapped.0 * 10.0 < distance.0);
+        SnapError::TooFar {
+            point,
+            distance,
+            limit,
+            profile: graph.profile,
+            swapped_distance,
+        }
     };
-    let (segment_index, _) = graph
-        .snap_index
-        .nearest(xy)
-        .ok_or(too_far(Meters(f64::INFINITY)))?;
+    let (segment, fraction, on_road, distance) =
+        nearest_on_road(graph, point).ok_or_else(|| too_far(Meters(f64::INFINITY)))?;
+    if distance.0 > limit.0 {
+        return Err(too_far(distance));
+    }
+    Ok(Snap {
+        point,
+        on_road,
+        distance,
+        segment,
+        fraction,
+    })
+}
+
+/// The nearest point on a road segment: the segment, the position along it, the point, and the
+/// distance to it; `None` for a graph without roads.
+fn nearest_on_road(graph: &ProfileGraph, point: LonLat) -> Option<(Segment, f64, LonLat, Meters)> {
+    let xy = graph.projection.to_xy(point);
+    let (segment_index, _) = graph.snap_index.nearest(xy)?;
     let segment = graph.snap_index.segments[segment_index as usize];
     let a = graph.projection.to_xy(graph.position(segment.a));
     let b = graph.projection.to_xy(graph.position(segment.b));
@@ -247,15 +292,5 @@ pub fn snap(graph: &ProfileGraph, point: LonLat, limit: Meters) -> Result<Snap, 
     let on_road = graph
         .projection
         .to_lonlat([a[0] + fraction * dx, a[1] + fraction * dy]);
-    let distance = point.distance_to(on_road);
-    if distance.0 > limit.0 {
-        return Err(too_far(distance));
-    }
-    Ok(Snap {
-        point,
-        on_road,
-        distance,
-        segment,
-        fraction,
-    })
+    Some((segment, fraction, on_road, point.distance_to(on_road)))
 }

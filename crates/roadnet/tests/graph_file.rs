@@ -1,4 +1,5 @@
-//! The graph file: round trip, and clear errors for foreign, old, truncated and corrupt files.
+//! The graph file: round trip, and clear errors for foreign, old, truncated and corrupt files;
+//! the same for the `.osm.pbf` the graph is imported from, and for points that miss the map.
 
 use measure::{LonLat, Meters};
 use roadnet::{GraphFileError, Profile, RoadNetwork};
@@ -110,19 +111,115 @@ fn a_chinese_city_imports_with_its_street_names() {
     assert!(network.roads.iter().any(|road| road.name == "深南大道"));
 }
 
-#[test]
-fn a_file_that_is_not_osm_is_refused_on_import() {
-    let file = temporary("not.osm.pbf");
-    std::fs::write(&file, b"this is not a protocol buffer").unwrap();
+#[track_caller]
+fn check_import_refused(name: &str, bytes: &[u8], expected: &str) {
+    let file = temporary(name);
+    std::fs::write(&file, bytes).unwrap();
     let error = roadnet::import_pbf(&file, &|_, _, _| {}).unwrap_err();
     std::fs::remove_file(&file).ok();
-    let message = error.to_string();
-    assert!(
-        message.starts_with(&format!("cannot read {}: ", file.display())),
-        "{message}"
+    let message = error
+        .to_string()
+        .replace(&file.display().to_string(), "FILE");
+    assert_eq!(message, expected, "{error:?}");
+}
+
+#[test]
+fn a_truncated_pbf_is_called_truncated_issue_15() {
+    let bytes = std::fs::read(fixtures::heidelberg_pbf()).unwrap();
+    let cut = bytes.len() * 6 / 10;
+    check_import_refused(
+        "cut.osm.pbf",
+        &bytes[..cut],
+        &format!(
+            "FILE is truncated (ends in the middle of a block at byte {cut}); download or copy it again"
+        ),
     );
-    assert!(
-        message.ends_with("is it an OpenStreetMap .osm.pbf file?"),
-        "{message}"
+    // Cut inside the 4-byte length of the first data block, and inside its header.
+    check_import_refused(
+        "cut-early.osm.pbf",
+        &bytes[..bytes.len().min(2)],
+        "FILE is truncated (ends in the middle of a block at byte 2); download or copy it again",
     );
+}
+
+#[test]
+fn a_file_that_is_not_a_pbf_is_named_so_issue_15() {
+    check_import_refused(
+        "not.osm.pbf",
+        b"this is not a protocol buffer",
+        "FILE is not an OpenStreetMap PBF file (it starts with the text 'this is not a pr'); give a .osm.pbf extract",
+    );
+    check_import_refused(
+        "stations.geojson",
+        br#"{"type":"FeatureCollection","features":[]}"#,
+        r#"FILE is not an OpenStreetMap PBF file (it starts with the text '{"type":"Feature'); give a .osm.pbf extract"#,
+    );
+    check_import_refused(
+        "empty.osm.pbf",
+        b"",
+        "FILE is not an OpenStreetMap PBF file (it is empty); give a .osm.pbf extract",
+    );
+    // A frame of the right shape whose block is not an OSMHeader: a PBF of something else.
+    let mut foreign = Vec::new();
+    let header = [&[0x0a, 0x03][..], b"Zip", &[0x18, 0x00]].concat();
+    foreign.extend_from_slice(&(header.len() as u32).to_be_bytes());
+    foreign.extend_from_slice(&header);
+    check_import_refused(
+        "foreign.osm.pbf",
+        &foreign,
+        "FILE is not an OpenStreetMap PBF file (its first block is 'Zip', not 'OSMHeader'); give a .osm.pbf extract",
+    );
+    // The whole file still imports: the frame check refuses nothing that is whole.
+    let network = roadnet::import_pbf(&fixtures::heidelberg_pbf(), &|_, _, _| {}).unwrap();
+    assert!(network.graph(Profile::Car).unwrap().node_count() > 1_000);
+}
+
+#[test]
+fn a_point_off_the_map_gets_a_hint_that_fits_issue_15() {
+    let graph = fixtures::heidelberg_graph(Profile::Car);
+    let message = |point: LonLat| {
+        roadnet::snap(graph, point, roadnet::DEFAULT_MAX_SNAP)
+            .unwrap_err()
+            .to_string()
+    };
+    // Heidelberg's Bismarckplatz written lat,lon.
+    let swapped = message(LonLat::new(49.41, 8.69).unwrap());
+    assert!(
+        swapped.starts_with("(49.410000, 8.690000) is ")
+            && swapped.contains(
+                " km from the nearest car road (limit 500 m); swapping lon and lat puts it "
+            )
+            && swapped.ends_with(" m from a road: the coordinates look swapped"),
+        "{swapped}"
+    );
+    // Far away, and swapping does not help (its swap is not even a valid point).
+    let far = message(LonLat::new(116.4, 39.9).unwrap());
+    assert!(
+        far.ends_with("from the nearest car road (limit 500 m); is it inside the map? If the file gives lat,lon, swap the columns"),
+        "{far}"
+    );
+    // 700 m off a road: a point a little too far names --max-snap. Walk north from a road point
+    // until the nearest road is between 600 and 800 m away.
+    let on_road = roadnet::snap(graph, LonLat::new(8.69, 49.41).unwrap(), Meters(500.0))
+        .unwrap()
+        .on_road;
+    let is_near_miss = |point: &LonLat| {
+        matches!(roadnet::snap(graph, *point, Meters(500.0)),
+            Err(roadnet::SnapError::TooFar { distance, .. }) if (600.0..800.0).contains(&distance.0))
+    };
+    let east = (1..2_000).map(|step| LonLat::new(on_road.lon + step as f64 * 0.0001, on_road.lat));
+    let north = (1..2_000).map(|step| LonLat::new(on_road.lon, on_road.lat + step as f64 * 0.0001));
+    let near_miss = east
+        .chain(north)
+        .map(Result::unwrap)
+        .find(is_near_miss)
+        .expect("the map has a spot 600-800 m from any road");
+    let close = message(near_miss);
+    assert!(
+        close.ends_with(
+            "from the nearest car road (limit 500 m); raise --max-snap if the point is right"
+        ),
+        "{close}"
+    );
+    assert!(roadnet::snap(graph, near_miss, Meters(1_000.0)).is_ok());
 }
