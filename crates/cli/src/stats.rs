@@ -149,9 +149,28 @@ fn selectors(taxonomy: &Taxonomy, what: &Option<String>) -> Result<Vec<Selector>
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(|name| {
-            taxonomy.selector(name).with_context(|| match taxonomy.nearest_name(name) {
-                Some(near) => format!("--what '{name}' is no case type, category or group; did you mean '{near}'?"),
-                None => format!("--what '{name}' is no case type, category or group of the taxonomy"),
+            taxonomy.selector(name).with_context(|| {
+                let near = taxonomy.nearest_name(name).or_else(|| {
+                    let mut names: Vec<&str> = Vec::new();
+                    for category in taxonomy.categories() {
+                        names.extend([category.code.as_str(), &category.zh, &category.en]);
+                    }
+                    for case_type in taxonomy.types() {
+                        names.extend([case_type.code.as_str(), &case_type.zh, &case_type.en]);
+                    }
+                    for group in taxonomy.groups() {
+                        names.extend([group.code.as_str(), &group.zh, &group.en]);
+                    }
+                    formats::suggest::nearest_name(name, &names).map(str::to_string)
+                });
+                match near {
+                    Some(near) => format!(
+                        "--what '{name}' is no case type, category or group; did you mean '{near}'?"
+                    ),
+                    None => format!(
+                        "--what '{name}' is no case type, category or group of the taxonomy"
+                    ),
+                }
             })
         })
         .collect()
@@ -351,7 +370,7 @@ pub fn run(args: StatsArgs) -> Result<()> {
                             percent(within.share)
                         ));
                     }
-                    for priority in &kpis.by_priority {
+                    for priority in kpis.by_priority.iter().filter(|p| p.calls > 0) {
                         text.push_str(&format!(
                             "P{}: {} calls, median {}, within its target {}: {}\n",
                             priority.priority,

@@ -520,7 +520,11 @@ fn auto_never_reads_past_the_end_of_training() {
     // best single at 5 weights with the runner-up and, when the runner-up is of its own family,
     // with the best of another family too.
     let pair_rows = &honest.cv_table[11 * 2..];
-    assert!(pair_rows.len() == 5 || pair_rows.len() == 10, "{}", pair_rows.len());
+    assert!(
+        pair_rows.len() == 5 || pair_rows.len() == 10,
+        "{}",
+        pair_rows.len()
+    );
     let family = |term: &str| {
         let name = term.split('×').nth(1).unwrap_or("");
         name.split(['-', '@']).next().unwrap_or("").to_string()
