@@ -307,19 +307,16 @@ fn solution_text(
     );
     for &site in &solution.selected {
         let place = &places[site];
-        let _ = writeln!(
-            text,
-            "{:<12} {:.6},{:.6}  {}{}",
+        let fixed = instance.sites()[site].fixed.then_some("(fixed)");
+        let about: Vec<&str> = place.name.as_deref().into_iter().chain(fixed).collect();
+        let line = format!(
+            "{:<12} {:.6},{:.6}  {}",
             instance.sites()[site].id,
             place.position.lon,
             place.position.lat,
-            place.name.as_deref().unwrap_or(""),
-            if instance.sites()[site].fixed {
-                " (fixed)"
-            } else {
-                ""
-            }
+            about.join(" ")
         );
+        let _ = writeln!(text, "{}", line.trim_end());
     }
     text
 }
@@ -385,7 +382,7 @@ fn names_in(path: &Path) -> HashMap<String, String> {
     names
 }
 
-/// Shares of the weight within 1, 3 and 5 minutes of `selected`, as a JSON array.
+/// Shares of the weight within 1, 3 and 5 minutes of `selected`, to 0.1 %, as a JSON array.
 fn coverage_json(instance: &Instance, selected: &[usize]) -> String {
     let total = instance.total_weight();
     let shares: Vec<String> = [1.0, 3.0, 5.0]
@@ -396,7 +393,7 @@ fn coverage_json(instance: &Instance, selected: &[usize]) -> String {
             format!(
                 "{{\"minutes\": {}, \"share\": {}}}",
                 number(minutes),
-                rounded(share)
+                number((share * 1000.0).round() / 1000.0)
             )
         })
         .collect();

@@ -313,6 +313,8 @@ fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
     assert_eq!(last.len(), 16);
     assert!(year_one.iter().all(|id| last.contains(id)));
     let share = |year: &Value, minutes: usize| year["coverage"][minutes]["share"].as_f64().unwrap();
+    let to_tenth_percent = |share: f64| (share * 1000.0).round() / 1000.0;
+    assert_eq!(share(&years[0], 2), to_tenth_percent(share(&years[0], 2)));
     assert!(share(&years[1], 1) >= share(&years[0], 1));
     assert!(years[1]["objective"].as_f64().unwrap() <= years[0]["objective"].as_f64().unwrap());
 
@@ -385,10 +387,7 @@ fn site_prints_the_chosen_sites_with_positions_and_names() {
         lines.contains(&"C-1          8.727000,49.399000  Königstuhl"),
         "{text}"
     );
-    assert!(
-        lines.contains(&"C-2          8.640000,49.410000  "),
-        "{text}"
-    );
+    assert!(lines.contains(&"C-2          8.640000,49.410000"), "{text}");
     assert_eq!(lines.len(), 2 + 14, "{text}");
 }
 
