@@ -87,17 +87,24 @@ impl City {
                     ..point
                 })
                 .collect()),
-            None => Ok(
-                road_points(&self.network, self.graph(), Meters(args.demand_spacing))
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, point)| NamedPoint {
-                        id: format!("D-{:04}", index + 1),
-                        position: point.position,
-                        weight: Some(point.road_km),
-                    })
-                    .collect(),
-            ),
+            None => {
+                let points: Vec<NamedPoint> =
+                    road_points(&self.network, self.graph(), Meters(args.demand_spacing))
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, point)| NamedPoint {
+                            id: format!("D-{:04}", index + 1),
+                            position: point.position,
+                            weight: Some(point.road_km),
+                        })
+                        .collect();
+                eprintln!(
+                    "no --demand: generated {} demand points from the roads, one per {} m square, weighted by km of street",
+                    points.len(),
+                    args.demand_spacing
+                );
+                Ok(points)
+            }
         }
     }
 }

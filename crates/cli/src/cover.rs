@@ -5,6 +5,7 @@
 //! internet.
 
 use crate::city::{positive, refuse_with_instance, City, CityArgs};
+use crate::roads::SummaryFormat;
 use crate::site::plan_instance;
 use anyhow::{bail, Context, Result};
 use formats::geojson;
@@ -67,6 +68,9 @@ pub struct CoverArgs {
     /// How many worst-served grids to list.
     #[arg(long, default_value_t = 10)]
     pub worst: usize,
+    /// What standard output shows: text (tables) or json (every figure, pretty-printed).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SummaryFormat,
 }
 
 /// A place and how fast the nearest open site reaches it.
@@ -203,7 +207,7 @@ impl Report {
                 json!({
                     "minutes": limit,
                     "covered_weight": rounded(weight),
-                    "share": rounded(share(weight, total)),
+                    "share": share_rounded(share(weight, total)),
                     "points": points,
                 })
             })
@@ -214,7 +218,7 @@ impl Report {
             .take(list)
             .map(|&demand| {
                 let point = &self.demand[demand];
-                json!({"id": point.id, "weight": point.weight, "seconds": point.seconds})
+                json!({"id": point.id, "weight": point.weight, "seconds": point.seconds.map(tenth)})
             })
             .collect();
         let unreached = self.demand.iter().filter(|p| p.seconds.is_none()).count();
@@ -235,8 +239,8 @@ impl Report {
                     "workstation": grid.workstation.0,
                     "weight": rounded(row.weight),
                     "points": row.points,
-                    "shares": row.covered.iter().map(|&c| rounded(share(c, row.weight))).collect::<Vec<_>>(),
-                    "mean_seconds": row.mean_seconds.map(|s| (s * 10.0).round() / 10.0),
+                    "shares": row.covered.iter().map(|&c| share_rounded(share(c, row.weight))).collect::<Vec<_>>(),
+                    "mean_seconds": row.mean_seconds.map(tenth),
                 })
             };
             line.insert(
@@ -264,7 +268,7 @@ impl Report {
                         "id": key.place.id,
                         "name": key.name,
                         "kind": key.kind,
-                        "seconds": key.place.seconds.map(|s| (s * 10.0).round() / 10.0),
+                        "seconds": key.place.seconds.map(tenth),
                         "nearest": self.source_name(key.place.by),
                         "within": self.minutes.iter().map(|&m| key.place.seconds.is_some_and(|s| s <= m * 60.0)).collect::<Vec<_>>(),
                     })
@@ -280,6 +284,122 @@ impl Report {
             line.insert("uncovered_key_places".into(), json!(uncovered));
         }
         Value::Object(line)
+    }
+
+    /// The summary for people: overall shares, the worst-served grids, the uncovered key
+    /// places and the heaviest uncovered points.
+    fn text(&self, list: usize, worst: usize) -> String {
+        let total = self.total_weight();
+        let percent = |part: f64, whole: f64| format!("{:.1} %", 100.0 * share(part, whole));
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "{}: {} open sites, {} demand points (weight {:.1})",
+            self.title,
+            self.sources.len(),
+            self.demand.len(),
+            total
+        );
+        let _ = writeln!(text, "{:<10} {:>10} {:>8}", "within", "of weight", "points");
+        for &limit in &self.minutes {
+            let (weight, points) = self.covered(limit * 60.0);
+            let _ = writeln!(
+                text,
+                "{:<10} {:>10} {:>8}",
+                format!("{} min", number_label(limit)),
+                percent(weight, total),
+                points
+            );
+        }
+        if !self.grids.is_empty() {
+            let (rows, outside) = self.grid_coverage();
+            let order = self.worst_grids(&rows);
+            let _ = writeln!(
+                text,
+                "\nworst-served patrol grids ({} of {} with demand; weight outside every grid {:.1}):",
+                worst.min(order.len()),
+                order.len(),
+                outside
+            );
+            let _ = write!(text, "{:<16} {:<14} {:>8}", "grid", "workstation", "weight");
+            for &limit in &self.minutes {
+                let _ = write!(text, " {:>8}", format!("{} min", number_label(limit)));
+            }
+            let _ = writeln!(text, " {:>10}", "mean min");
+            for &row in order.iter().take(worst) {
+                let row = &rows[row];
+                let grid = &self.grids[row.grid];
+                let _ = write!(
+                    text,
+                    "{:<16} {:<14} {:>8.1}",
+                    grid.id.0, grid.workstation.0, row.weight
+                );
+                for &covered in &row.covered {
+                    let _ = write!(text, " {:>8}", percent(covered, row.weight));
+                }
+                let _ = writeln!(
+                    text,
+                    " {:>10}",
+                    row.mean_seconds
+                        .map(|s| format!("{:.1}", s / 60.0))
+                        .unwrap_or_else(|| "unreached".into())
+                );
+            }
+        }
+        if !self.key_places.is_empty() {
+            let widest = self.widest();
+            let uncovered: Vec<&KeyPlaceReached> = self
+                .key_places
+                .iter()
+                .filter(|key| !key.place.seconds.is_some_and(|s| s <= widest))
+                .collect();
+            let _ = writeln!(
+                text,
+                "\nkey places beyond {} min: {} of {}",
+                number_label(widest / 60.0),
+                uncovered.len(),
+                self.key_places.len()
+            );
+            for key in uncovered {
+                let _ = writeln!(
+                    text,
+                    "  {} {} ({}): {}",
+                    key.place.id,
+                    key.name,
+                    key.kind,
+                    self.time_from(&key.place)
+                );
+            }
+        }
+        let uncovered = self.uncovered();
+        let _ = writeln!(
+            text,
+            "\ndemand points beyond {} min: {} (heaviest {} listed)",
+            number_label(self.widest() / 60.0),
+            uncovered.len(),
+            list.min(uncovered.len())
+        );
+        for &demand in uncovered.iter().take(list) {
+            let point = &self.demand[demand];
+            let _ = writeln!(
+                text,
+                "  {} weight {:.2}: {}",
+                point.id,
+                point.weight,
+                self.time_from(point)
+            );
+        }
+        text
+    }
+
+    /// "6.2 min from HD-03", or "reached by no open site".
+    fn time_from(&self, place: &Reached) -> String {
+        match (place.seconds, place.by) {
+            (Some(seconds), Some(source)) => {
+                format!("{:.1} min from {}", seconds / 60.0, self.sources[source].0)
+            }
+            _ => "reached by no open site".into(),
+        }
     }
 
     fn widest(&self) -> f64 {
@@ -376,6 +496,15 @@ impl Report {
     }
 }
 
+/// 3 for 3.0, 2.5 for 2.5.
+fn number_label(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value}")
+    }
+}
+
 fn point_geometry(position: LonLat) -> Value {
     json!({"type": "Point", "coordinates": geojson::position(position)})
 }
@@ -391,7 +520,13 @@ pub fn run(args: CoverArgs) -> Result<()> {
         Some(directory) => instance_report(&args, directory, minutes)?,
         None => city_report(&args, minutes)?,
     };
-    println!("{}", report.summary(args.list, args.worst));
+    match args.format {
+        SummaryFormat::Text => print!("{}", report.text(args.list, args.worst)),
+        SummaryFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.summary(args.list, args.worst))?
+        ),
+    }
     if let Some(path) = &args.geojson {
         geojson::write(path, &report.geojson())?;
     }
@@ -547,7 +682,15 @@ fn city_report(args: &CoverArgs, minutes: Vec<f64>) -> Result<Report> {
 
     let grids = match &deployment {
         Some(deployment) if !deployment.grids.is_empty() => deployment.grids.clone(),
-        _ => generated_grids(&city, &stations, Meters(args.grid_size))?,
+        _ => {
+            let grids = generated_grids(&city, &stations, Meters(args.grid_size))?;
+            eprintln!(
+                "no patrol grids given (--deployment): laid {} squares of {} m over the city, each guarded by the nearest workstation",
+                grids.len(),
+                args.grid_size
+            );
+            grids
+        }
     };
     let key_places = match (&args.key_places, &deployment) {
         (Some(path), _) => {
@@ -636,6 +779,16 @@ fn share(part: f64, total: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// A share to 0.1 %.
+fn share_rounded(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Seconds to 0.1 s.
+fn tenth(seconds: f64) -> f64 {
+    (seconds * 10.0).round() / 10.0
 }
 
 /// Six decimals: hides summation noise without touching real digits.
@@ -1123,10 +1276,7 @@ mod tests {
         let summary = report.summary(10, 1);
         assert_eq!(summary["worst_grids"][0]["id"], "G-east");
         assert_eq!(summary["worst_grids"].as_array().unwrap().len(), 1);
-        assert_eq!(
-            summary["grids"][0]["shares"],
-            json!([1.0 / 3.0, 1.0, 1.0].map(rounded))
-        );
+        assert_eq!(summary["grids"][0]["shares"], json!([0.333, 1.0, 1.0]));
         assert_eq!(summary["uncovered_key_places"], json!(["KP-1"]));
         assert_eq!(
             summary["key_places"][0]["within"],

@@ -47,6 +47,28 @@ pub struct RouteArgs {
     /// Destination, as LON,LAT.
     #[arg(long, allow_hyphen_values = true)]
     pub to: String,
+    /// What standard output shows: text (time and length) or geojson (the route line).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RouteFormat,
+    /// Also write the route as a GeoJSON feature to this file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum RouteFormat {
+    /// One line: minutes, kilometres and profile.
+    Text,
+    /// The route as a GeoJSON feature with seconds and metres.
+    Geojson,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SummaryFormat {
+    /// A table for people.
+    Text,
+    /// Pretty-printed JSON for programs.
+    Json,
 }
 
 #[derive(Args)]
@@ -95,6 +117,9 @@ pub struct ReachArgs {
     /// Per-point CSV: point_id,station_id,seconds,metres,within_<m>min...
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// What standard output shows: text (a table per limit) or json (the summary).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SummaryFormat,
 }
 
 pub fn import(args: ImportArgs) -> Result<()> {
@@ -232,8 +257,28 @@ pub fn route(args: RouteArgs) -> Result<()> {
     );
     properties.insert("metres".into(), json!(route.meters.0.round()));
     let feature = geojson::feature(geojson::line_string(&route.geometry), properties);
-    println!("{feature}");
+    if let Some(path) = &args.output {
+        geojson::write(path, &feature)?;
+        eprintln!("wrote {}", path.display());
+    }
+    match args.format {
+        RouteFormat::Text => println!(
+            "{}",
+            route_line(route.seconds, route.meters, loaded.profile)
+        ),
+        RouteFormat::Geojson => println!("{feature}"),
+    }
     Ok(())
+}
+
+/// "12.4 min, 8.31 km by car": what a person asks of a route first.
+fn route_line(seconds: Seconds, meters: Meters, profile: Profile) -> String {
+    format!(
+        "{:.1} min, {:.2} km by {}",
+        seconds.0 / 60.0,
+        meters.0 / 1000.0,
+        profile.name()
+    )
 }
 
 pub fn matrix(args: MatrixArgs) -> Result<()> {
@@ -367,7 +412,10 @@ pub fn reach(args: ReachArgs) -> Result<()> {
         out.flush()?;
     }
     let summary = reach_summary(&points, &nearest, &minutes);
-    println!("{}", serde_json::to_string_pretty(&summary)?);
+    match args.format {
+        SummaryFormat::Text => print!("{}", reach_table(&summary)),
+        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+    }
     Ok(())
 }
 
@@ -393,7 +441,7 @@ fn reach_summary(
             limit.insert("points_within".into(), json!(inside.len()));
             limit.insert(
                 "share_of_points".into(),
-                json!(inside.len() as f64 / points.len() as f64),
+                json!(share_rounded(inside.len() as f64 / points.len() as f64)),
             );
             if weighted {
                 let weight: f64 = inside
@@ -402,11 +450,11 @@ fn reach_summary(
                     .sum();
                 limit.insert(
                     "share_of_weight".into(),
-                    json!(if total_weight > 0.0 {
+                    json!(share_rounded(if total_weight > 0.0 {
                         weight / total_weight
                     } else {
                         0.0
-                    }),
+                    })),
                 );
             }
             Value::Object(limit)
@@ -414,6 +462,60 @@ fn reach_summary(
         .collect();
     let mut times: Vec<f64> = nearest.iter().flatten().map(|n| n.seconds.0).collect();
     times.sort_by(f64::total_cmp);
-    let median = times.get(times.len() / 2).copied();
+    let median = times
+        .get(times.len() / 2)
+        .map(|seconds| (seconds * 10.0).round() / 10.0);
     json!({"points": points.len(), "unreached": nearest.iter().filter(|n| n.is_none()).count(), "median_seconds": median, "limits": limits})
+}
+
+/// A share rounded to 0.1 %: finer digits are noise to a planner.
+fn share_rounded(share: f64) -> f64 {
+    (share * 1000.0).round() / 1000.0
+}
+
+/// The reach summary as a small table: one row per limit, shares in percent.
+fn reach_table(summary: &Value) -> String {
+    let mut text = format!(
+        "{} points, {} reached by no station; median {} to the nearest station\n",
+        summary["points"],
+        summary["unreached"],
+        summary["median_seconds"]
+            .as_f64()
+            .map(|seconds| format!("{:.1} min", seconds / 60.0))
+            .unwrap_or_else(|| "(none reached)".into())
+    );
+    let limits = summary["limits"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let weighted = limits
+        .first()
+        .is_some_and(|limit| limit.get("share_of_weight").is_some());
+    text.push_str(&format!(
+        "{:<10} {:>8} {:>10}{}\n",
+        "within",
+        "points",
+        "of points",
+        if weighted {
+            format!(" {:>11}", "of weight")
+        } else {
+            String::new()
+        }
+    ));
+    let percent = |value: &Value| format!("{:.1} %", value.as_f64().unwrap_or(0.0) * 100.0);
+    for limit in limits {
+        let minutes = minutes_label(limit["minutes"].as_f64().unwrap_or(0.0));
+        text.push_str(&format!(
+            "{:<10} {:>8} {:>10}{}\n",
+            format!("{minutes} min"),
+            limit["points_within"].as_u64().unwrap_or(0),
+            percent(&limit["share_of_points"]),
+            if weighted {
+                format!(" {:>11}", percent(&limit["share_of_weight"]))
+            } else {
+                String::new()
+            }
+        ));
+    }
+    text
 }

@@ -40,9 +40,10 @@ pub struct SimulateArgs {
     /// Mean calls per day of generated calls.
     #[arg(long, default_value_t = 400.0)]
     pub calls_per_day: f64,
-    /// Units and workstations of a generated deployment.
+    /// Units of a generated deployment.
     #[arg(long, default_value_t = 50)]
     pub units: usize,
+    /// Workstations of a generated deployment (existing ones from --stations count toward it).
     #[arg(long, default_value_t = 10)]
     pub workstations: usize,
     /// Existing workstations for a generated deployment: CSV id,lon,lat (or GeoJSON points),
@@ -145,9 +146,53 @@ fn print_summary(title: &str, summary: &Summary) {
     }
 }
 
+/// What each side of a run is called: its file name, or "generated (seed N)" when generated.
+/// Two files of the same name are told apart by their full paths.
+fn labels(deployment: Option<&Path>, compare: Option<&Path>, seed: u64) -> (String, String) {
+    let name = |path: &Path| {
+        path.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string())
+    };
+    let first = deployment
+        .map(name)
+        .unwrap_or_else(|| format!("generated (seed {seed})"));
+    let Some(compare) = compare else {
+        return (first, String::new());
+    };
+    let second = name(compare);
+    if second != first {
+        return (first, second);
+    }
+    let full = |path: &Path| path.display().to_string();
+    match deployment {
+        Some(path) if full(path) != full(compare) => (full(path), full(compare)),
+        _ => (format!("{first} (first)"), format!("{second} (second)")),
+    }
+}
+
+/// Says, once, why the 1-minute share is nothing when the dispatch delay alone uses up the
+/// minute.
+fn dispatch_delay_note(summaries: &[&Summary], dispatch_delay: f64) {
+    let nothing_within_a_minute = summaries
+        .iter()
+        .any(|summary| summary.response.is_some_and(|d| d.within[0] == 0.0));
+    if nothing_within_a_minute && dispatch_delay >= 60.0 {
+        println!(
+            "≤1 min is 0.0 %: the {dispatch_delay:.0} s dispatch delay (--dispatch-delay) leaves no time to drive"
+        );
+    }
+}
+
 pub fn run(args: SimulateArgs) -> Result<()> {
     if args.bench {
         return bench(&args);
+    }
+    if !(args.dispatch_delay.is_finite() && args.dispatch_delay >= 0.0) {
+        bail!(
+            "--dispatch-delay must be zero or a positive number of seconds, not {}",
+            args.dispatch_delay
+        );
     }
     let started = Instant::now();
     let network = load_network(&args.graph)?;
@@ -229,7 +274,15 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let outcome = sim::run(&world, &config);
     let seconds = simulating.elapsed().as_secs_f64();
     let summary = summarise(&world, &outcome);
-    print_summary(&deployment.name, &summary);
+    let (label, other_label) = labels(
+        args.deployment.as_deref(),
+        args.compare.as_deref(),
+        args.seed,
+    );
+    print_summary(&label, &summary);
+    if args.compare.is_none() {
+        dispatch_delay_note(&[&summary], args.dispatch_delay);
+    }
     eprintln!(
         "{} events in {:.2} s ({:.0} events/s); {:.1} s in all",
         outcome.events,
@@ -243,16 +296,15 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             let other = load_deployment(path)?;
             let other_world = prepare(&network, &other, &calls, config.after_call)
                 .with_context(|| format!("cannot prepare the simulation of {}", path.display()))?;
-            print_summary(
-                &other.name,
-                &summarise(&other_world, &sim::run(&other_world, &config)),
-            );
+            let other_summary = summarise(&other_world, &sim::run(&other_world, &config));
+            print_summary(&other_label, &other_summary);
+            dispatch_delay_note(&[&summary, &other_summary], args.dispatch_delay);
             let seeds: Vec<u64> = (args.seed..args.seed + args.seeds.max(2)).collect();
             let comparison = compare(&world, &other_world, &config, &seeds);
             println!(
                 "== {} minus {} over seeds {}..={} (95% confidence)",
-                other.name,
-                deployment.name,
+                other_label,
+                label,
                 seeds[0],
                 seeds[seeds.len() - 1]
             );
@@ -271,7 +323,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         None => None,
     };
     if let Some(path) = &args.report {
-        let title = format!("pingan simulation: {}", deployment.name);
+        let title = format!("pingan simulation: {label}");
         std::fs::write(
             path,
             sim::report::html(&title, &summary, comparison.as_ref()),

@@ -4,6 +4,7 @@
 //! `--write-instance` writes a city's instance in that format.
 
 use crate::city::{positive, refuse_with_instance, road_points, travel_times, City, CityArgs};
+use crate::roads::SummaryFormat;
 use anyhow::{bail, Context};
 use formats::instance::{CoverageInstance, InstanceCost, InstanceDemand, InstanceSite};
 use formats::points::read_points;
@@ -12,6 +13,8 @@ use plan::{
     CandidateSite, DemandPoint, ExactOptions, HeuristicOptions, Instance, Model, Phases, Solution,
     Solver, Travel,
 };
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -58,6 +61,7 @@ pub struct SiteArgs {
     /// Write the city's instance (demand.csv, sites.csv, cost.csv) into this directory.
     #[arg(long, value_name = "DIR")]
     pub write_instance: Option<PathBuf>,
+    /// The siting model: lscp, mclp, pmedian or pcenter.
     #[arg(long, value_enum)]
     pub model: ModelName,
     /// Sites to open, fixed ones included (mclp, pmedian, pcenter).
@@ -79,6 +83,10 @@ pub struct SiteArgs {
     /// Use the fast heuristic (greedy + swaps, Lagrangian bound) instead of the MIP.
     #[arg(long)]
     pub heuristic: bool,
+    /// What standard output shows: text (the chosen sites with positions and names) or json
+    /// (the answer line of shared/formats/coverage-instance.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SummaryFormat,
 }
 
 pub fn run(args: SiteArgs) -> anyhow::Result<()> {
@@ -113,6 +121,19 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
     };
     let instance =
         plan_instance(&files).with_context(|| format!("{source} is not a valid instance"))?;
+    let names: HashMap<String, String> = [&args.fixed, &args.candidates]
+        .into_iter()
+        .flatten()
+        .flat_map(|path| names_in(path))
+        .collect();
+    let places: Vec<Place> = files
+        .sites
+        .iter()
+        .map(|site| Place {
+            position: site.position,
+            name: names.get(&site.id).cloned(),
+        })
+        .collect();
     let radius = args.radius.map(Seconds);
     let need_p = |name: &str| {
         args.p
@@ -159,7 +180,8 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
     };
     let context = || format!("cannot plan {} on {source}", model.name());
     match (args.years, args.per_year) {
-        (Some(years), Some(per_year)) => {
+        (Some(years_count), Some(per_year)) => {
+            let years = years_count;
             let plan = plan::solve_phased(&instance, model, Phases { years, per_year }, &solver)
                 .with_context(context)?;
             let seconds = started.elapsed().as_secs_f64();
@@ -183,26 +205,184 @@ pub fn run(args: SiteArgs) -> anyhow::Result<()> {
                     )
                 })
                 .collect();
-            let line = answer_line(&instance, last, covered(last), seconds);
-            println!(
-                "{}, \"years\": [{}]}}",
-                line.trim_end_matches('}'),
-                years.join(", ")
-            );
+            let fixed = instance.fixed_flags().iter().filter(|&&f| f).count();
+            let asked = fixed + years_count * per_year;
+            if let Some(p) = args.p {
+                if p != last.selected.len() {
+                    eprintln!(
+                        "--p {p} is not used by a phased plan: it opens the {fixed} fixed sites plus --years {years_count} x --per-year {per_year}, {} sites in all",
+                        last.selected.len()
+                    );
+                }
+            }
+            if last.selected.len() < asked {
+                eprintln!(
+                    "the phased plan opens {} sites, not {asked}: the instance has only {} sites",
+                    last.selected.len(),
+                    instance.sites().len()
+                );
+            }
+            match args.format {
+                SummaryFormat::Json => {
+                    let line = answer_line(&instance, last, covered(last), seconds);
+                    println!(
+                        "{}, \"years\": [{}]}}",
+                        line.trim_end_matches('}'),
+                        years.join(", ")
+                    );
+                }
+                SummaryFormat::Text => {
+                    let mut text = solution_text(&instance, &places, last, covered(last), seconds);
+                    for year in &plan.years {
+                        let _ = writeln!(
+                            text,
+                            "year {}: adds {}; objective {}, gap {}, within 1/3/5 min {}",
+                            year.year,
+                            year.added
+                                .iter()
+                                .map(|&site| instance.sites()[site].id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            objective_text(year.solution.objective),
+                            gap_text(year.solution.gap),
+                            coverage_text(&instance, &year.solution.selected)
+                        );
+                    }
+                    print!("{text}");
+                }
+            }
         }
         _ => {
             let solution = plan::solve(&instance, model, &solver).with_context(context)?;
             let seconds = started.elapsed().as_secs_f64();
-            println!(
-                "{}",
-                answer_line(&instance, &solution, covered(&solution), seconds)
-            );
+            match args.format {
+                SummaryFormat::Json => println!(
+                    "{}",
+                    answer_line(&instance, &solution, covered(&solution), seconds)
+                ),
+                SummaryFormat::Text => print!(
+                    "{}",
+                    solution_text(&instance, &places, &solution, covered(&solution), seconds)
+                ),
+            }
         }
     }
     Ok(())
 }
 
-/// Shares of the weight within 1, 3 and 5 minutes of `selected`, as a JSON array.
+/// Where each site is and what it is called, for the text output.
+struct Place {
+    position: measure::LonLat,
+    name: Option<String>,
+}
+
+/// The chosen sites, one a line with id, lon,lat and name, after the model's figures.
+fn solution_text(
+    instance: &Instance,
+    places: &[Place],
+    solution: &Solution,
+    covered: f64,
+    seconds: f64,
+) -> String {
+    let fixed = solution
+        .selected
+        .iter()
+        .filter(|&&site| instance.sites()[site].fixed)
+        .count();
+    let mut text = format!(
+        "{}: {} sites ({} fixed, {} new); objective {}, gap {}, covered weight {:.1}; solved in {:.1} s\n",
+        solution.model.name(),
+        solution.selected.len(),
+        fixed,
+        solution.selected.len() - fixed,
+        objective_text(solution.objective),
+        gap_text(solution.gap),
+        covered,
+        seconds
+    );
+    let _ = writeln!(
+        text,
+        "within 1/3/5 min: {}",
+        coverage_text(instance, &solution.selected)
+    );
+    for &site in &solution.selected {
+        let place = &places[site];
+        let fixed = instance.sites()[site].fixed.then_some("(fixed)");
+        let about: Vec<&str> = place.name.as_deref().into_iter().chain(fixed).collect();
+        let line = format!(
+            "{:<12} {:.6},{:.6}  {}",
+            instance.sites()[site].id,
+            place.position.lon,
+            place.position.lat,
+            about.join(" ")
+        );
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    text
+}
+
+fn objective_text(objective: f64) -> String {
+    if objective.fract() == 0.0 {
+        format!("{objective:.0}")
+    } else {
+        format!("{objective:.1}")
+    }
+}
+
+/// "0.0 % (optimal)", "2.3 %", or "unknown (no bound)".
+fn gap_text(gap: Option<f64>) -> String {
+    match gap {
+        Some(gap) if gap <= 0.0 => "0.0 % (optimal)".into(),
+        Some(gap) => format!("{:.1} %", gap * 100.0),
+        None => "unknown (no bound)".into(),
+    }
+}
+
+/// "31.2 % / 78.0 % / 95.1 %" of the weight within 1, 3 and 5 minutes.
+fn coverage_text(instance: &Instance, selected: &[usize]) -> String {
+    let total = instance.total_weight();
+    [1.0, 3.0, 5.0]
+        .iter()
+        .map(|&minutes| {
+            let covered = plan::coverage(instance, selected, Seconds::from_minutes(minutes));
+            format!(
+                "{:.1} %",
+                if total > 0.0 {
+                    100.0 * covered / total
+                } else {
+                    0.0
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// Names from the `name` column of a CSV of points (the bundled workstations have one), by id.
+/// Files without the column, or not CSV, give none.
+fn names_in(path: &Path) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    let Ok(mut reader) = csv::Reader::from_path(path) else {
+        return names;
+    };
+    let Ok(headers) = reader.headers().cloned() else {
+        return names;
+    };
+    let column = |name: &str| headers.iter().position(|header| header.trim() == name);
+    let (Some(id), Some(name)) = (column("id"), column("name")) else {
+        return names;
+    };
+    for record in reader.records().map_while(Result::ok) {
+        if let (Some(id), Some(name)) = (record.get(id), record.get(name)) {
+            if !name.trim().is_empty() {
+                names.insert(id.trim().to_string(), name.trim().to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Shares of the weight within 1, 3 and 5 minutes of `selected`, to 0.1 %, as a JSON array.
 fn coverage_json(instance: &Instance, selected: &[usize]) -> String {
     let total = instance.total_weight();
     let shares: Vec<String> = [1.0, 3.0, 5.0]
@@ -213,7 +393,7 @@ fn coverage_json(instance: &Instance, selected: &[usize]) -> String {
             format!(
                 "{{\"minutes\": {}, \"share\": {}}}",
                 number(minutes),
-                rounded(share)
+                number((share * 1000.0).round() / 1000.0)
             )
         })
         .collect();
@@ -272,6 +452,11 @@ fn city_instance(args: &SiteArgs) -> anyhow::Result<CoverageInstance> {
                 Path::new("generated candidates"),
                 "candidate site",
             )?);
+            eprintln!(
+                "no --candidates: generated {} candidate sites on the roads, one per {} m square",
+                generated.len(),
+                args.spacing
+            );
             sites.extend(generated.into_iter().map(|site| InstanceSite {
                 id: site.id,
                 position: site.position,

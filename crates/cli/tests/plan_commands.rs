@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fail, succeed};
+use common::{fail, pingan, succeed};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -18,6 +18,22 @@ fn json_line(text: &str) -> Value {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1, "one JSON line: {text}");
     serde_json::from_str(lines[0]).unwrap()
+}
+
+/// Pretty-printed JSON: many lines, one document.
+#[track_caller]
+fn pretty_json(text: &str) -> Value {
+    assert!(text.lines().count() > 10, "pretty-printed: {text}");
+    serde_json::from_str(text).unwrap()
+}
+
+/// Runs `pingan args`, which must succeed: its standard output and standard error.
+#[track_caller]
+fn succeed_with_notes(args: &[&str]) -> (String, String) {
+    let output = pingan(args);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "pingan {args:?} failed: {stderr}");
+    (String::from_utf8(output.stdout).unwrap(), stderr)
 }
 
 /// Heidelberg, imported once by the real `pingan import`.
@@ -79,8 +95,10 @@ fn cover_on_the_city_reports_limits_grids_and_key_places() {
         &html,
         "--geojson",
         &geojson,
+        "--format",
+        "json",
     ]);
-    let summary = json_line(&out);
+    let summary = pretty_json(&out);
     assert_eq!(summary["open_sites"], 12);
     let shares: Vec<f64> = summary["limits"]
         .as_array()
@@ -143,7 +161,7 @@ fn cover_on_the_city_reports_limits_grids_and_key_places() {
         "units.csv",
         "id,lon,lat\nU-1,8.7270,49.3990\nU-2,8.6400,49.4100\n",
     );
-    let with_units = json_line(&succeed(&[
+    let with_units = pretty_json(&succeed(&[
         "cover",
         "--graph",
         graph(),
@@ -153,18 +171,59 @@ fn cover_on_the_city_reports_limits_grids_and_key_places() {
         &units,
         "--key-places",
         &key_places,
+        "--format",
+        "json",
     ]));
     assert_eq!(with_units["open_sites"], 14);
     for (limit, before) in with_units["limits"].as_array().unwrap().iter().zip(&shares) {
         assert!(limit["share"].as_f64().unwrap() >= *before);
     }
     assert_eq!(with_units["uncovered_key_places"], serde_json::json!([]));
+
+    // The default is a table for people, the same figures rounded to 0.1 %.
+    let (table, notes) = succeed_with_notes(&[
+        "cover",
+        "--graph",
+        graph(),
+        "--stations",
+        &stations(),
+        "--key-places",
+        &key_places,
+    ]);
+    assert!(table.len() < 8_000, "{} bytes", table.len());
+    for (minutes, share) in ["1 min", "3 min", "5 min"].iter().zip(&shares) {
+        let row = table
+            .lines()
+            .find(|line| line.starts_with(minutes))
+            .unwrap_or_else(|| panic!("{minutes}: {table}"));
+        assert!(
+            row.contains(&format!("{:.1} %", share * 100.0)),
+            "{row} {share}"
+        );
+    }
+    let worst_row = format!("{} ", worst["id"].as_str().unwrap());
+    assert!(
+        table.contains("worst-served patrol grids") && table.contains(&worst_row),
+        "{table}"
+    );
+    assert!(
+        table.contains("key places beyond 5 min: 1 of 2")
+            && table.contains("MV-1 Königstuhl (must_visit): "),
+        "{table}"
+    );
+    assert!(
+        notes.contains("no --demand: generated ")
+            && notes.contains("no patrol grids given (--deployment): laid "),
+        "{notes}"
+    );
 }
 
 #[test]
 fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
     let instance = path("heidelberg-instance");
-    let model_args = ["--model", "mclp", "--p", "16", "--radius", "150"];
+    let model_args = [
+        "--model", "mclp", "--p", "16", "--radius", "150", "--format", "json",
+    ];
     let city_args = [
         "site",
         "--graph",
@@ -210,7 +269,7 @@ fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
 
     // Coverage from the workstations: the city mode (one multi-source Dijkstra) and the
     // instance mode (the CH matrix written to cost.csv) give the same figures.
-    let city = json_line(&succeed(&[
+    let city = pretty_json(&succeed(&[
         "cover",
         "--graph",
         graph(),
@@ -218,8 +277,16 @@ fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
         &stations(),
         "--demand-spacing",
         "500",
+        "--format",
+        "json",
     ]));
-    let files = json_line(&succeed(&["cover", "--instance", &instance]));
+    let files = pretty_json(&succeed(&[
+        "cover",
+        "--instance",
+        &instance,
+        "--format",
+        "json",
+    ]));
     assert_eq!(city["limits"], files["limits"]);
     assert_eq!(city["total_weight"], files["total_weight"]);
 
@@ -235,6 +302,8 @@ fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
         "--per-year",
         "2",
         "--heuristic",
+        "--format",
+        "json",
     ]));
     let years = phased["years"].as_array().unwrap();
     assert_eq!(years.len(), 2);
@@ -244,8 +313,143 @@ fn city_and_instance_agree_and_site_round_trips_through_the_instance_files() {
     assert_eq!(last.len(), 16);
     assert!(year_one.iter().all(|id| last.contains(id)));
     let share = |year: &Value, minutes: usize| year["coverage"][minutes]["share"].as_f64().unwrap();
+    let to_tenth_percent = |share: f64| (share * 1000.0).round() / 1000.0;
+    assert_eq!(share(&years[0], 2), to_tenth_percent(share(&years[0], 2)));
     assert!(share(&years[1], 1) >= share(&years[0], 1));
     assert!(years[1]["objective"].as_f64().unwrap() <= years[0]["objective"].as_f64().unwrap());
+
+    // The README's phased example: --p is not what a phased plan opens, and it says so.
+    let (text, notes) = succeed_with_notes(&[
+        "site",
+        "--instance",
+        &instance,
+        "--model",
+        "mclp",
+        "--radius",
+        "180",
+        "--p",
+        "20",
+        "--years",
+        "3",
+        "--per-year",
+        "2",
+        "--heuristic",
+    ]);
+    assert!(
+        notes.contains("--p 20 is not used by a phased plan: it opens the 12 fixed sites plus --years 3 x --per-year 2, 18 sites in all"),
+        "{notes}"
+    );
+    assert!(
+        text.starts_with("mclp: 18 sites (12 fixed, 6 new); objective "),
+        "{text}"
+    );
+    for year in 1..=3 {
+        assert!(text.contains(&format!("\nyear {year}: adds ")), "{text}");
+    }
+}
+
+#[test]
+fn site_prints_the_chosen_sites_with_positions_and_names() {
+    let candidates = write(
+        "named-candidates.csv",
+        "id,name,lon,lat\nC-1,Königstuhl,8.7270,49.3990\nC-2,,8.6400,49.4100\n",
+    );
+    let (text, notes) = succeed_with_notes(&[
+        "site",
+        "--graph",
+        graph(),
+        "--fixed",
+        &stations(),
+        "--candidates",
+        &candidates,
+        "--demand-spacing",
+        "1000",
+        "--model",
+        "mclp",
+        "--p",
+        "14",
+        "--radius",
+        "180",
+    ]);
+    assert!(notes.contains("no --demand: generated "), "{notes}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("mclp: 14 sites (12 fixed, 2 new); objective ")
+            && lines[0].contains(", gap "),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("within 1/3/5 min: "), "{text}");
+    assert!(
+        lines.contains(&"HD-01        8.693100,49.409400  Bismarckplatz (fixed)"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"C-1          8.727000,49.399000  Königstuhl"),
+        "{text}"
+    );
+    assert!(lines.contains(&"C-2          8.640000,49.410000"), "{text}");
+    assert_eq!(lines.len(), 2 + 14, "{text}");
+}
+
+#[test]
+fn simulate_compare_labels_each_side_by_its_file_and_explains_the_empty_minute() {
+    let first = path("first.toml");
+    let (out, notes) = succeed_with_notes(&[
+        "simulate",
+        "--graph",
+        graph(),
+        "--stations",
+        &stations(),
+        "--workstations",
+        "12",
+        "--units",
+        "20",
+        "--days",
+        "1",
+        "--calls-per-day",
+        "100",
+        "--write-deployment",
+        &first,
+    ]);
+    assert!(out.starts_with("== generated (seed 1)\n"), "{out}");
+    assert!(notes.contains("no --deployment: generating"), "{notes}");
+    let second = path("second.toml");
+    std::fs::copy(&first, &second).unwrap();
+    let out = succeed(&[
+        "simulate",
+        "--graph",
+        graph(),
+        "--deployment",
+        &first,
+        "--compare",
+        &second,
+        "--days",
+        "1",
+        "--calls-per-day",
+        "100",
+        "--seeds",
+        "2",
+    ]);
+    assert!(out.starts_with("== first.toml\n"), "{out}");
+    assert!(out.contains("\n== second.toml\n"), "{out}");
+    assert!(
+        out.contains("\n== second.toml minus first.toml over seeds 1..=2"),
+        "{out}"
+    );
+    assert!(!out.contains("generated (seed"), "{out}");
+    // Both sides wait 60 s for dispatch: no call is reached within a minute, and it says why.
+    assert!(
+        out.contains(
+            "≤1 min is 0.0 %: the 60 s dispatch delay (--dispatch-delay) leaves no time to drive"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.matches("dispatch delay").count(), 1, "{out}");
+    let message = fail(&["simulate", "--graph", graph(), "--dispatch-delay", "NaN"]);
+    assert!(
+        message.contains("--dispatch-delay must be zero or a positive"),
+        "{message}"
+    );
 }
 
 #[test]
