@@ -507,7 +507,7 @@ async fn bad_input_gets_a_4xx_that_says_what_is_wrong() {
 async fn positions_arrive_over_mqtt() {
     use rumqttc::{AsyncClient, MqttOptions, QoS};
     let (directory, db) = temp_sqlite();
-    let server = ServerProcess::start(&db, "", Some("127.0.0.1:1883"));
+    let server = ServerProcess::start(&db, "", Some(common::mqtt_address()));
     let admin = Api::new(&server.base, Some(ADMIN_TOKEN));
     set_up_city(&admin).await;
     let unit = unique_name();

@@ -454,7 +454,7 @@ async fn start_with_mqtt() -> (Api, server::Running, rumqttc::AsyncClient, Strin
     use rumqttc::{AsyncClient, MqttOptions};
     let (directory, db) = temp_sqlite();
     let _ = directory;
-    let running = start_in_process(db, "", Some("127.0.0.1:1883")).await;
+    let running = start_in_process(db, "", Some(common::mqtt_address())).await;
     let admin = Api::new(&format!("http://{}", running.address), Some(ADMIN_TOKEN));
     set_up_city(&admin).await;
     let unit = unique_name();
