@@ -466,13 +466,20 @@ pub fn run(args: StatsArgs) -> Result<()> {
             match args.format {
                 Format::Json => to_json(&shown)?,
                 Format::Csv | Format::Table => {
-                    let mut text = format!(
-                        "{} places with {} or more calls within {} days ({} m apart); the top {}:\nrank,calls,peak_calls,peak_from,lon,lat,address,first,last,top_types\n",
-                        places.len(),
-                        args.min_calls,
-                        args.within_days,
-                        args.radius,
-                        shown.len()
+                    let mut text = if args.format == Format::Table {
+                        format!(
+                            "{} places with {} or more calls within {} days ({} m apart); the top {}:\n",
+                            places.len(),
+                            args.min_calls,
+                            args.within_days,
+                            args.radius,
+                            shown.len()
+                        )
+                    } else {
+                        String::new()
+                    };
+                    text.push_str(
+                        "rank,calls,peak_calls,peak_from,lon,lat,address,first,last,top_types\n",
                     );
                     for (rank, place) in shown.iter().enumerate() {
                         let types: Vec<String> = place

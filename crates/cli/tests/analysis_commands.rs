@@ -341,7 +341,7 @@ fn seattle_groups_types_and_repeat_places_read_as_tables() {
     assert_eq!(
         table
             .lines()
-            .filter(|line| line.starts_with(['1', '2', '3']))
+            .filter(|line| ["1,", "2,", "3,"].iter().any(|rank| line.starts_with(rank)))
             .count(),
         3,
         "{table}"

@@ -393,8 +393,8 @@ pub fn generate_deployment(
                         let count = on_street.entry(street.clone()).or_default();
                         *count += 1;
                         match *count {
-                            1 => format!("{street}警务站"),
-                            n => format!("{street}{n}号警务站"),
+                            1 => street_and(&street, "警务站"),
+                            n => street_and(&street, &format!("{n}号警务站")),
                         }
                     }
                     None => format!("{}号警务站", index + 1),
@@ -523,9 +523,27 @@ fn place_name(kind: PlaceKind, street: Option<String>, number: usize) -> String 
     };
     let suffix = suffixes[(number - 1) % suffixes.len()];
     match street {
-        Some(street) => format!("{street}{suffix}"),
+        Some(street) => street_and(&street, suffix),
         None => format!("{number}号{suffix}"),
     }
+}
+
+/// A street name and a Chinese suffix: written together after a Chinese name (滨河大道广场), with a
+/// space after a Latin one (Klingenteichstraße 广场), so the two scripts do not run together.
+fn street_and(street: &str, suffix: &str) -> String {
+    let latin_end = street
+        .chars()
+        .last()
+        .is_some_and(|last| last.is_alphanumeric() && !is_cjk(last));
+    if latin_end {
+        format!("{street} {suffix}")
+    } else {
+        format!("{street}{suffix}")
+    }
+}
+
+fn is_cjk(character: char) -> bool {
+    matches!(character, '\u{2E80}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}')
 }
 
 /// Key places and must-visit points at the central road nodes of the busiest cells, named after

@@ -38,6 +38,14 @@ fn workstations_places_and_jurisdictions_have_chinese_names_without_node_numbers
                 !name.contains("node") && !name.contains("Workstation"),
                 "{city}: '{name}'"
             );
+            let characters: Vec<char> = name.chars().collect();
+            let han = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c);
+            assert!(
+                !characters
+                    .windows(2)
+                    .any(|pair| pair[0].is_alphabetic() && !han(pair[0]) && han(pair[1])),
+                "{city}: a Latin street name runs into Chinese in '{name}' (issue 15)"
+            );
         }
         let mut workstation_names: Vec<&String> =
             deployment.workstations.iter().map(|w| &w.name).collect();
