@@ -12,59 +12,7 @@ use std::sync::OnceLock;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
-pub fn postgres_url() -> String {
-    let url = std::env::var("PINGAN_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    require_service(
-        "PostgreSQL",
-        &postgres_address(&url),
-        "run `scripts/setup test` (as root it installs and starts it), or start it yourself \
-         (pg_ctlcluster VERSION main start) with a database `test`, or point PINGAN_TEST_POSTGRES \
-         at one",
-    );
-    url
-}
-
-/// The broker the MQTT tests use, checked first.
-pub fn mqtt_address() -> &'static str {
-    require_service(
-        "Mosquitto (MQTT)",
-        "127.0.0.1:1883",
-        "run `scripts/setup test`, or start it yourself (mosquitto -d)",
-    );
-    "127.0.0.1:1883"
-}
-/// Fails at once, naming the service and how to start it, when a test's service is down (rather
-/// than a pool time-out 30 s later).
-pub fn require_service(service: &str, address: &str, how: &str) {
-    use std::net::ToSocketAddrs;
-    let reachable = address
-        .to_socket_addrs()
-        .ok()
-        .into_iter()
-        .flatten()
-        .any(|socket| {
-            std::net::TcpStream::connect_timeout(&socket, std::time::Duration::from_secs(2)).is_ok()
-        });
-    assert!(
-        reachable,
-        "this test needs {service} at {address}, which does not answer: {how}"
-    );
-}
-
-/// Host and port of a postgres:// address.
-fn postgres_address(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host_port = rest.split('/').next().unwrap_or(rest);
-    let host_port = host_port
-        .rsplit_once('@')
-        .map_or(host_port, |(_, after)| after);
-    if host_port.contains(':') {
-        host_port.to_string()
-    } else {
-        format!("{host_port}:5432")
-    }
-}
+pub use fixtures::services::{mqtt_address, postgres_url};
 
 pub fn unique_name() -> String {
     use rand::Rng;
