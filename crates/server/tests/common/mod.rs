@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
+#[allow(unused_imports)] // not every test file uses both
 pub use fixtures::services::{mqtt_address, postgres_url};
 
 pub fn unique_name() -> String {
