@@ -151,8 +151,25 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     ApiError::new(
         rejection.status(),
         code,
-        format!("{}{hint}", rejection.body_text()),
+        format!("{}{hint}", with_nearest_name(rejection.body_text())),
     )
+}
+
+/// serde's "unknown field `hmoe`, expected one of `id`, `home` …" gains "did you mean 'home'?".
+fn with_nearest_name(text: String) -> String {
+    let Some(start) = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|prefix| text.find(prefix))
+    else {
+        return text;
+    };
+    let tail = &text[start..];
+    let end = tail.find(" at line ").unwrap_or(tail.len());
+    let explained = formats::suggest::explain_unknown_name(&tail[..end]);
+    match explained.split_once("; did you mean ") {
+        Some((_, near)) => format!("{text}; did you mean {near}"),
+        None => text,
+    }
 }
 
 /// `Query` whose rejections are API errors naming the parameter that is wrong.

@@ -714,3 +714,32 @@ async fn bad_ids_crossed_or_overlapping_areas_and_far_workstations_are_refused()
     );
     running.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_body_field_is_named_with_the_nearest_field_issue_15() {
+    let (admin, running) = start_on_sqlite().await;
+    set_up_city(&admin).await;
+    check_error(
+        &admin
+            .post(
+                "/api/units",
+                json!({"id": "car-9", "name": "x", "kind": "patrol_car", "hmoe": "WS-Altstadt"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        &["unknown field `hmoe`", "did you mean 'home'?"],
+    );
+    check_error(
+        &admin
+            .post(
+                "/api/units",
+                json!({"id": "car-9", "name": "x", "kind": "patrol_cra", "home": "WS-Altstadt"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        &["patrol_cra", "did you mean 'patrol_car'?"],
+    );
+    running.task.abort();
+}
