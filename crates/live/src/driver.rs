@@ -84,6 +84,8 @@ pub struct City {
     /// Road points a patrol unit drives between: the must-visit points of its grid and road
     /// nodes inside it.
     patrol_targets: HashMap<UnitId, Vec<LonLat>>,
+    /// The patrol grids: the demo's calls come from inside them, where units patrol.
+    grids: Vec<scenario::PatrolGrid>,
 }
 
 impl City {
@@ -136,6 +138,7 @@ impl City {
             network,
             home,
             patrol_targets,
+            grids: deployment.grids.clone(),
         }
     }
 
@@ -212,6 +215,44 @@ struct Driver {
     options: LiveOptions,
 }
 
+/// A day of calls from `start` at `calls_per_day` and the day's rhythm, all inside the patrol
+/// grids (where the demo's units patrol; a call in open country far from every unit makes a poor
+/// first impression). Calls are drawn at a rate raised by the share that falls outside, then those
+/// outside are dropped, so the rate inside stays as asked. Without grids every call is kept.
+pub fn calls_inside_grids(
+    generator: &CallGenerator,
+    grids: &[scenario::PatrolGrid],
+    start: Timestamp,
+    calls_per_day: f64,
+    seed: u64,
+) -> Vec<CallRecord> {
+    let draw = |rate: f64| {
+        generator.generate(
+            start,
+            1.0,
+            rate,
+            &SEATTLE_HOURLY_WEIGHTS,
+            &CallMix::default(),
+            seed,
+        )
+    };
+    if grids.is_empty() || calls_per_day <= 0.0 {
+        return draw(calls_per_day);
+    }
+    let inside = |call: &CallRecord| grids.iter().any(|grid| grid.contains(call.location));
+    // The share inside, measured on a day at a rate high enough to estimate it well.
+    let sample = draw(calls_per_day.max(2_000.0));
+    let share =
+        sample.iter().filter(|call| inside(call)).count() as f64 / sample.len().max(1) as f64;
+    if share <= 0.0 {
+        return draw(calls_per_day);
+    }
+    draw(calls_per_day / share)
+        .into_iter()
+        .filter(|call| inside(call))
+        .collect()
+}
+
 fn wall_clock() -> Timestamp {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -223,12 +264,11 @@ impl Driver {
     /// The next day of calls from now, at the configured rate and the day's rhythm.
     fn plan_calls(&mut self, generator: &CallGenerator) {
         let day_seed = self.rng.gen();
-        self.calls = generator.generate(
+        self.calls = calls_inside_grids(
+            generator,
+            &self.city.grids,
             wall_clock(),
-            1.0,
             self.options.calls_per_hour * 24.0,
-            &SEATTLE_HOURLY_WEIGHTS,
-            &CallMix::default(),
             day_seed,
         );
         self.next_call = 0;

@@ -9,7 +9,7 @@ pub mod driver;
 pub mod trip;
 
 pub use client::Api;
-pub use driver::{run, City, LiveOptions};
+pub use driver::{calls_inside_grids, run, City, LiveOptions};
 pub use trip::Trip;
 
 use anyhow::{Context, Result};

@@ -271,3 +271,32 @@ async fn a_seeded_city_takes_calls_drives_to_them_and_closes_them() {
     driver.abort();
     running.task.abort();
 }
+
+#[test]
+fn the_demo_calls_come_from_inside_the_patrol_grids_issue_15() {
+    let network = fixtures::heidelberg();
+    let deployment = generate_deployment(network, &DeploymentOptions::default(), 110).unwrap();
+    let generator = scenario::CallGenerator::new(network).unwrap();
+    let start = measure::Timestamp(1_700_000_000_000);
+    let everywhere = generator.generate(
+        start,
+        1.0,
+        2160.0,
+        &scenario::SEATTLE_HOURLY_WEIGHTS,
+        &scenario::CallMix::default(),
+        7,
+    );
+    assert!(
+        everywhere
+            .iter()
+            .any(|call| deployment.grid_of(call.location).is_none()),
+        "the plain generator places some calls outside every grid (the trial's first call)"
+    );
+    let calls = live::calls_inside_grids(&generator, &deployment.grids, start, 2160.0, 7);
+    assert!(calls
+        .iter()
+        .all(|call| deployment.grid_of(call.location).is_some()));
+    // 90 calls an hour for a day: 2,160 expected inside the grids, Poisson spread.
+    let n = calls.len() as f64;
+    assert!((1900.0..2450.0).contains(&n), "{n} calls");
+}
