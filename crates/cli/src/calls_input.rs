@@ -77,33 +77,15 @@ impl CallsInput {
     }
 }
 
-/// A local calendar date `YYYY-MM-DD` as local days since 1970-01-01.
+/// A local calendar date `YYYY-MM-DD` as local days since 1970-01-01 (`hotspot::stats::LocalDate`).
 pub fn parse_local_date(flag: &str, text: &str) -> Result<i64> {
-    let parts: Vec<&str> = text.trim().split('-').collect();
-    let numbers: Option<Vec<i64>> = parts.iter().map(|part| part.parse().ok()).collect();
-    match numbers.as_deref() {
-        Some([year, month, day])
-            if (1900..=2200).contains(year)
-                && (1..=12).contains(month)
-                && (1..=days_in_month(*year, *month)).contains(day) =>
-        {
-            Ok(measure::Timestamp::from_civil(*year, *month, *day, 0, 0, 0).0 / 86_400_000)
-        }
+    match hotspot::stats::LocalDate::parse(text) {
+        Ok(date) if text.contains('-') => Ok(date.0),
         _ => bail!("{flag} '{text}' is not a date: write YYYY-MM-DD, e.g. 2015-06-01"),
-    }
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 
 /// Local days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn format_local_date(day: i64) -> String {
-    let civil = measure::Timestamp(day * 86_400_000).civil();
-    format!("{:04}-{:02}-{:02}", civil.year, civil.month, civil.day)
+    hotspot::stats::LocalDate(day).to_string()
 }

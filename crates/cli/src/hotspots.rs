@@ -99,7 +99,7 @@ pub struct HotspotsArgs {
 const DAY_MS: f64 = 86_400_000.0;
 
 /// A call on the models' clock: local days, with a date-only call at midday.
-fn event_day(call: &CallRecord) -> f64 {
+pub fn event_day(call: &CallRecord) -> f64 {
     let local_ms = call.at.0 as f64 + f64::from(call.utc_offset_minutes) * 60_000.0;
     let day = local_ms / DAY_MS;
     if call.time_of_day_known {

@@ -31,7 +31,7 @@ pub fn street_hotspots(
     let mut call_age = Vec::new();
     let mut off_road = 0usize;
     for call in calls {
-        let day = (call.at.0 as f64 + f64::from(call.utc_offset_minutes) * 60_000.0) / 86_400_000.0;
+        let day = crate::hotspots::event_day(call);
         if day < window.train_from || day >= window.until {
             continue;
         }
